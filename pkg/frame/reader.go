@@ -131,4 +131,3 @@ func clampInt(n uint64) int {
 	}
 	return int(n)
 }
-
