@@ -161,12 +161,12 @@ func flagged(vs []Verdict, rk RuleKey) bool {
 // SeriesSummary describes one streaming distribution. Quantiles are within RelErr relative
 // error of the true rank statistic (DDSketch guarantee) unless Collapsed.
 type SeriesSummary struct {
-	Name                    string
-	Count                   uint64
-	Mean, Min, Max          float64
-	P50, P90, P99           float64
-	RelErr                  float64
-	Collapsed               bool
+	Name           string
+	Count          uint64
+	Mean, Min, Max float64
+	P50, P90, P99  float64
+	RelErr         float64
+	Collapsed      bool
 }
 
 // RateSummary is a proportion with its Wilson 95% interval.
