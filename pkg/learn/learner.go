@@ -301,12 +301,16 @@ func (l *Learner) stepPolicy(p *thresholdPolicy) {
 	if p.pending != 0 {
 		return
 	}
-	need := uint64(math.Ceil(l.cur.Number(EvidenceKey(t.Key), float64(t.Evidence))))
-	if p.epoch.Trials < max(need, 1) {
+	need := max(uint64(math.Ceil(l.cur.Number(EvidenceKey(t.Key), float64(t.Evidence)))), 1)
+	// Look at the batch only when it reaches need·2^k labels: testing the interval after every
+	// label would make a chance excursion outside it almost certain over a long batch (optional
+	// stopping); doubling looks keep the number of tests logarithmic in the batch size.
+	n := p.epoch.Trials
+	if n < need || n%need != 0 || (n/need)&(n/need-1) != 0 {
 		return
 	}
 	est := p.epoch.P()
-	lo, hi := p.epoch.Wilson(Z95)
+	lo, hi := p.epoch.Wilson(Z99)
 	if p.await {
 		p.await = false
 		before := math.Abs(p.before.P() - t.FPRate)
@@ -325,7 +329,9 @@ func (l *Learner) stepPolicy(p *thresholdPolicy) {
 				before, p.before.P(), p.before.Trials, after, est, lo, hi, p.epoch.Trials),
 		}
 		l.recordEval(ev)
-		l.metaObserve(2, t.Key, sign(p.awaitStep), ev.Improved, ev.Degraded)
+		// A step cut short by a bound says nothing about whether the gain is right, so it may
+		// damp the gain (on a flip) but never grow it.
+		l.metaObserve(2, t.Key, sign(p.awaitStep), ev.Improved && !p.awaitClamped, ev.Degraded)
 		if ev.Degraded {
 			if id, ok := l.revOf[p.awaitRev]; ok && l.proposals[id].Status == StatusApplied {
 				_, _ = l.rollback(p.awaitRev, "evaluation: "+ev.Detail)
@@ -336,14 +342,21 @@ func (l *Learner) stepPolicy(p *thresholdPolicy) {
 	}
 	if lo <= t.FPRate && t.FPRate <= hi {
 		// On target within the noise: keep the batch, but bound its age so drift is seen.
-		if p.epoch.Trials >= 10*max(need, 1) {
+		if n >= 64*need {
 			p.epoch = Rate{}
 		}
 		return
 	}
 	cur := l.cur.Number(t.Key, math.NaN())
 	gain := l.cur.Number(GainKey(t.Key), t.Gain)
-	step := t.Direction * gain * (est - t.FPRate)
+	// The error is measured from the interval's end nearest the target, not from the point
+	// estimate: a batch that only just excludes the target moves the threshold a little, a
+	// clear miss moves it a lot, so a chance excursion cannot throw the threshold far.
+	errRate := lo - t.FPRate
+	if hi < t.FPRate {
+		errRate = hi - t.FPRate
+	}
+	step := t.Direction * gain * errRate
 	nv := l.safety.clamp(t.Key, cur, cur+step)
 	if nv == cur || math.IsNaN(nv) {
 		p.epoch = Rate{}
@@ -354,10 +367,12 @@ func (l *Learner) stepPolicy(p *thresholdPolicy) {
 		Reason: fmt.Sprintf("false-positive rate of %s/%s is %.3f [%.3f, %.3f] over %d labels, target %.3f",
 			t.Analyser, t.Rule, est, lo, hi, p.epoch.Trials, t.FPRate),
 		Evidence: Evidence{N: p.epoch.Trials, Estimate: est, Lo: lo, Hi: hi, Target: t.FPRate,
-			Detail: fmt.Sprintf("Robbins–Monro step %.4g = %+g · gain %.4g · (%.3f - %.3f), limited to %.4g by bounds", step, t.Direction, gain, est, t.FPRate, nv-cur)},
+			Detail: fmt.Sprintf("Robbins–Monro step %.4g = %+g · gain %.4g · (%.3f - %.3f) (99%% interval end nearest the target), limited to %.4g by bounds",
+				step, t.Direction, gain, t.FPRate+errRate, t.FPRate, nv-cur)},
 		Expected: fmt.Sprintf("false-positive rate moves toward %.3f", t.FPRate),
 	}
 	p.before = p.epoch
+	p.clamped = nv != cur+step
 	id := l.submit(m, t.Key, 2)
 	if pr := l.proposals[id]; pr == nil || pr.Status == StatusRejected {
 		// Start a fresh batch before trying again, so a rule that refuses does not see a

@@ -42,7 +42,7 @@ func defaultConfig() config {
 		fbRate:       10,
 		fbBurst:      100,
 		watchN:       50,
-		meta:         MetaConfig{Rate: 0.5, MinGain: 1e-6, MaxGain: 1e6, MinEvidence: 10, MaxEvidence: 10000, MinRate: 0.01, MaxRate: 2},
+		meta:         MetaConfig{Rate: 0.5, MinGain: 1e-6, MaxGain: 1e6, MinEvidence: 20, MaxEvidence: 10000, MinRate: 0.01, MaxRate: 2},
 		patterns:     PatternPolicy{Prefix: "compare/patterns", Every: 256, MaxPerRun: 4, Remember: 4096},
 		history:      256,
 	}

@@ -26,11 +26,11 @@ import (
 // their conservative bounds). So a proposal needs both frequency and contrast, with sampling and
 // sketch error both working against it.
 type PatternMiner struct {
-	cfg    MinerConfig
-	viol   *TopK
-	base   *TopK
-	th     []uint64
-	seen   dedupSet
+	cfg  MinerConfig
+	viol *TopK
+	base *TopK
+	th   []uint64
+	seen dedupSet
 	// vWindows and bWindows count the violating and benign windows seen.
 	vWindows, bWindows uint64
 }
@@ -145,7 +145,8 @@ type Pattern struct {
 }
 
 // Patterns appends the predictive patterns (see PatternMiner) to dst, most predictive first
-// (by Lift, then by ViolLow, then by key for determinism), and returns it.
+// (by Lift, then by ViolLow, then by key for determinism), and returns it. A pattern contained
+// in a longer predictive one with overlapping counts is left out (the longer one says more).
 func (m *PatternMiner) Patterns(dst []Pattern) []Pattern {
 	start := len(dst)
 	var hh []HeavyHitter
@@ -174,6 +175,7 @@ func (m *PatternMiner) Patterns(dst []Pattern) []Pattern {
 			RateLo: rlo, BaseHi: bhi, Lift: lift,
 		})
 	}
+	dst = append(dst[:start], dropSubsumed(dst[start:])...)
 	slices.SortFunc(dst[start:], func(a, b Pattern) int {
 		switch {
 		case a.Lift != b.Lift:
@@ -194,6 +196,37 @@ func (m *PatternMiner) Patterns(dst []Pattern) []Pattern {
 		return 0
 	})
 	return dst
+}
+
+// dropSubsumed removes each pattern that is a contiguous part of a longer mined pattern whose
+// count bounds overlap its own: the longer one then explains the same windows, and proposing
+// both would only duplicate the reference library. It filters ps in place.
+func dropSubsumed(ps []Pattern) []Pattern {
+	out := ps[:0:0]
+	for i := range ps {
+		p := &ps[i]
+		sub := false
+		for j := range ps {
+			q := &ps[j]
+			if len(q.Tokens) > len(p.Tokens) && q.ViolHigh >= p.ViolLow && containsRun(q.Tokens, p.Tokens) {
+				sub = true
+				break
+			}
+		}
+		if !sub {
+			out = append(out, *p)
+		}
+	}
+	return out
+}
+
+func containsRun(long, short []string) bool {
+	for i := 0; i+len(short) <= len(long); i++ {
+		if slices.Equal(long[i:i+len(short)], short) {
+			return true
+		}
+	}
+	return false
 }
 
 // hashToken is 64-bit FNV-1a.

@@ -76,6 +76,9 @@ type thresholdPolicy struct {
 	awaitRev  uint64
 	awaitStep float64
 	before    Rate
+	// clamped records whether the pending proposal's step was cut by a bound; awaitClamped
+	// whether the change under evaluation was.
+	clamped, awaitClamped bool
 }
 
 // PatternPolicy says how mined patterns become proposals: each one is a key

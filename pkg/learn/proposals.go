@@ -202,7 +202,7 @@ func (l *Learner) Apply(id uint64) (Proposal, error) {
 		p.pending = 0
 		p.startRev = rev
 		p.await = own && p.epoch.Trials > 0
-		p.awaitRev, p.awaitStep = rev, m.Step()
+		p.awaitRev, p.awaitStep, p.awaitClamped = rev, m.Step(), p.clamped
 		p.epoch = Rate{}
 	}
 	w := &watch{rev: rev}

@@ -5,8 +5,11 @@ import (
 	"math"
 )
 
-// Z95 is the standard normal quantile for a two-sided 95% interval.
-const Z95 = 1.959963984540054
+// Normal quantiles for two-sided 95% and 99% intervals.
+const (
+	Z95 = 1.959963984540054
+	Z99 = 2.5758293035489004
+)
 
 // Rate counts successes out of trials and reports the proportion with a Wilson score interval
 // (Wilson, JASA 22 (1927) 209). Unlike the Wald interval p ± z√(p(1-p)/n), Wilson's interval

@@ -6,7 +6,7 @@ import "time"
 // applied changes and evaluations, oldest first) followed by the proposed change must satisfy.
 type Rule struct {
 	Name    string
-	Keys    string // the keys it applies to: exact, prefix ending in "*", or "" for all
+	Keys    string // the keys it applies to, as in Bound.Key; "" for all
 	Formula string
 	Floor   float64       // for the atom below_floor
 	Ceiling float64       // for the atom above_ceiling

@@ -3,11 +3,13 @@ package learn
 import (
 	"fmt"
 	"math"
+	"path"
 	"strings"
 	"time"
 )
 
-// Bound limits one parameter (Key exact, or a prefix ending in "*"): its value must stay in
+// Bound limits the parameters whose keys match Key (see keyMatches: "verifier/*/threshold",
+// "meta/**"): the value must stay in
 // [Min, Max], and one change may move it by at most MaxStep (absolute) and MaxRelStep (relative
 // to the old value's magnitude); zero step limits mean none. Every bound whose Key matches is
 // enforced. Bounds apply to numeric values; a bounded key cannot be set to a text or removed.
@@ -30,14 +32,18 @@ func (b *Bound) validate() error {
 	return nil
 }
 
+// keyMatches reports whether key matches pattern: "" and "**" match every key, a pattern ending
+// in "**" matches every key with the prefix before it, and any other pattern is matched with
+// path.Match, so "*" stands for one path segment ("verifier/*/threshold").
 func keyMatches(pattern, key string) bool {
-	if pattern == "" || pattern == "*" {
+	if pattern == "" {
 		return true
 	}
-	if p, ok := strings.CutSuffix(pattern, "*"); ok {
+	if p, ok := strings.CutSuffix(pattern, "**"); ok {
 		return strings.HasPrefix(key, p)
 	}
-	return pattern == key
+	ok, err := path.Match(pattern, key)
+	return ok && err == nil
 }
 
 // Event is one entry of a key's history as the safety rules see it: an applied change (or, last
