@@ -42,3 +42,43 @@ func BenchmarkDTW(b *testing.B) {
 		}
 	}
 }
+
+func BenchmarkLCS(b *testing.B) {
+	for _, n := range []int{100, 1000} {
+		r := rand.New(rand.NewPCG(9, uint64(n)))
+		x, y := randTokens(r, n, 50), randTokens(r, n, 50)
+		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
+			al := &Aligner{}
+			b.ReportAllocs()
+			for b.Loop() {
+				al.LCSLength(x, y)
+			}
+		})
+		b.Run(fmt.Sprintf("n=%d/naive", n), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				naiveLCS(x, y)
+			}
+		})
+	}
+}
+
+func BenchmarkEditDistance(b *testing.B) {
+	for _, n := range []int{100, 1000} {
+		r := rand.New(rand.NewPCG(10, uint64(n)))
+		x, y := randTokens(r, n, 50), randTokens(r, n, 50)
+		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
+			al := &Aligner{}
+			b.ReportAllocs()
+			for b.Loop() {
+				al.EditDistance(x, y)
+			}
+		})
+		b.Run(fmt.Sprintf("n=%d/naive", n), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				naiveEdit(x, y)
+			}
+		})
+	}
+}

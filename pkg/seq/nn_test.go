@@ -171,12 +171,11 @@ func TestUCRErrorRates(t *testing.T) {
 		name           string
 		train, test    int
 		euclid, dtwAll float64
-		slow           bool
 	}{
-		{"ItalyPowerDemand", 67, 1029, 0.0447, 0.0496, false},
-		{"GunPoint", 50, 150, 0.0867, 0.0933, false},
-		{"ArrowHead", 36, 175, 0.2000, 0.2971, false},
-		{"OSULeaf", 200, 242, 0.4793, 0.4091, true},
+		{"ItalyPowerDemand", 67, 1029, 0.0447, 0.0496},
+		{"GunPoint", 50, 150, 0.0867, 0.0933},
+		{"ArrowHead", 36, 175, 0.2000, 0.2971},
+		{"OSULeaf", 200, 242, 0.4793, 0.4091},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -190,9 +189,6 @@ func TestUCRErrorRates(t *testing.T) {
 			}
 			if math.Abs(res.ErrorRate-c.euclid) > 5e-5 {
 				t.Errorf("Euclidean error rate %.4f, published %.4f", res.ErrorRate, c.euclid)
-			}
-			if c.slow && testing.Short() {
-				t.Skip("OSULeaf full-window DTW skipped in -short mode")
 			}
 			start := time.Now()
 			res, err = Classify(train, test, MetricDTW)
