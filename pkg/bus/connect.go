@@ -62,6 +62,9 @@ func Connect(ctx context.Context, cfg ConnConfig, log *slog.Logger) (*nats.Conn,
 		// Publishes made while reconnecting are buffered up to this size rather than failing.
 		nats.ReconnectBufSize(64 << 20),
 		nats.DisconnectErrHandler(func(nc *nats.Conn, err error) {
+			if err == nil || nc.IsClosed() {
+				return // a deliberate close, not an outage
+			}
 			log.Warn("nats disconnected", "name", cfg.Name, "err", err)
 		}),
 		nats.ReconnectHandler(func(nc *nats.Conn) {
