@@ -46,7 +46,7 @@ func (l TSLimits) withDefaults() TSLimits {
 func ReadTS(r io.Reader, name string, lim TSLimits) (*Dataset, error) {
 	lim = lim.withDefaults()
 	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 0, 64<<10), lim.MaxLineBytes)
+	sc.Buffer(make([]byte, 0, min(64<<10, lim.MaxLineBytes)), lim.MaxLineBytes)
 	ds := &Dataset{}
 	fail := func(line int, err error) (*Dataset, error) {
 		return nil, &ParseError{File: name, Line: line, Err: err}
