@@ -132,7 +132,7 @@ func (r *Response) Send(ctx context.Context, ch wire.Chunk) (uint64, error) {
 	qs := r.qs
 	r.mu.Unlock()
 	r.buf = frame.AppendChunk(r.buf[:0], b)
-	if _, err := qs.Write(r.buf); err != nil && !r.c.o.reconnect {
+	if err := writeAll(qs, r.buf); err != nil && !r.c.o.reconnect {
 		err = fmt.Errorf("client: send %s seq %d: %w", r.id, ch.Seq, err)
 		r.fail(err)
 		return ch.Seq, err
@@ -229,7 +229,7 @@ func (r *Response) open(ctx context.Context) error {
 	closed := r.sendClosed
 	r.qs, r.gen = qs, gen
 	r.mu.Unlock()
-	if _, err := qs.Write(buf); err != nil {
+	if err := writeAll(qs, buf); err != nil {
 		return fmt.Errorf("client: write to stream of %s: %w", r.id, err)
 	}
 	if closed {
@@ -385,4 +385,15 @@ func urgency(p wire.Priority) int8 {
 		return 5
 	}
 	return 3
+}
+
+// writeAll queues b on the stream without waiting for the connection to packetise it when
+// flow control allows: Write would hand each chunk to the packer and wait, one packet per
+// chunk, while queued chunks of many Sends share packets.
+func writeAll(qs *quic.Stream, b []byte) error {
+	err := qs.TryWriteAll(b)
+	if errors.Is(err, quic.ErrWouldBlock) {
+		_, err = qs.Write(b)
+	}
+	return err
 }

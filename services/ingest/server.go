@@ -87,6 +87,12 @@ func New(cfg Config, nc *nats.Conn, log *slog.Logger) (*Server, error) {
 		MaxIncomingUniStreams: -1,
 		KeepAlivePeriod:       15 * time.Second,
 		MaxIdleTimeout:        max(30*time.Second, cfg.IdleTimeout),
+		// Chunks are small and many streams share the connection: a larger connection window
+		// keeps the gateway from stalling on MAX_DATA updates (see docs/ingest.md, flow control).
+		InitialStreamReceiveWindow:     1 << 20,
+		MaxStreamReceiveWindow:         4 << 20,
+		InitialConnectionReceiveWindow: 8 << 20,
+		MaxConnectionReceiveWindow:     32 << 20,
 	}
 	ln, err := quic.ListenAddr(cfg.Addr, tc, qc)
 	if err != nil {

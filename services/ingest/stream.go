@@ -42,6 +42,9 @@ type respStream struct {
 	id string // the response's stream id, once its first chunk arrived
 }
 
+// noSpan stands in for the span of an untraced chunk.
+var noSpan = trace.SpanFromContext(context.Background())
+
 type pending struct {
 	seq  uint64
 	fut  jetstream.PubAckFuture
@@ -53,7 +56,7 @@ func newRespStream(c *gwConn, qs *quic.Stream) *respStream {
 	ctx, cancel := context.WithCancel(context.WithoutCancel(c.qc.Context()))
 	return &respStream{
 		c: c, s: c.s, qs: qs, log: c.log, ctx: ctx, cancel: cancel,
-		pubs:    make(chan pending, 256),
+		pubs:    make(chan pending, 1024), // the server-wide bound is Config.MaxPending
 		errs:    make(chan frame.ErrorFrame, 16),
 		actions: make(chan []byte, 64),
 	}
@@ -99,8 +102,14 @@ func (st *respStream) read() {
 		started bool
 		final   bool
 	)
+	// The read deadline is pushed forward at most every IdleTimeout/8, not per frame: the
+	// timeout is coarse, and the call takes the stream's lock.
+	var deadlineSet time.Time
 	for {
-		_ = st.qs.SetReadDeadline(time.Now().Add(s.cfg.IdleTimeout))
+		if now := time.Now(); now.Sub(deadlineSet) > s.cfg.IdleTimeout/8 {
+			_ = st.qs.SetReadDeadline(now.Add(s.cfg.IdleTimeout))
+			deadlineSet = now
+		}
 		f, err := r.Next()
 		if err != nil {
 			st.readFailed(err, f)
@@ -196,9 +205,17 @@ func (st *respStream) read() {
 // returns false when the stream must stop reading.
 func (st *respStream) publish(parent context.Context, c *wire.Chunk, payload []byte, recv time.Time) bool {
 	s := st.s
-	ctx, span := s.tracer.Start(parent, "ingest chunk", trace.WithSpanKind(trace.SpanKindProducer),
-		trace.WithAttributes(attribute.String("midstream.stream", c.Stream), attribute.Int64("midstream.seq", int64(c.Seq)),
-			attribute.String("messaging.system", "nats"), attribute.String("messaging.destination.name", wire.InSubject(c.Stream))))
+	// A span per chunk only where the gateway traces (a valid, sampled parent): a root span
+	// per chunk of untraced traffic would be noise and costs a microsecond per chunk. An
+	// unsampled parent is passed on unchanged so the trace id still reaches the analysers.
+	ctx, span := parent, noSpan
+	if psc := trace.SpanContextFromContext(parent); psc.IsSampled() {
+		ctx, span = s.tracer.Start(parent, "ingest chunk", trace.WithSpanKind(trace.SpanKindProducer))
+		if span.IsRecording() {
+			span.SetAttributes(attribute.String("midstream.stream", c.Stream), attribute.Int64("midstream.seq", int64(c.Seq)),
+				attribute.String("messaging.system", "nats"), attribute.String("messaging.destination.name", wire.InSubject(c.Stream)))
+		}
+	}
 	msg := &nats.Msg{Subject: wire.InSubject(c.Stream), Header: make(nats.Header, 6)}
 	// The frame reader reuses its buffer, and the JetStream client keeps the message for retries.
 	msg.Data = append([]byte(nil), payload...)
@@ -311,8 +328,14 @@ func (st *respStream) write() {
 				buf = buf[:0]
 				return
 			}
-			_ = st.qs.SetWriteDeadline(time.Now().Add(s.cfg.IdleTimeout))
-			if _, err := st.qs.Write(buf); err != nil {
+			// Queue without waiting for the packer when flow control allows (see
+			// client.writeAll); only a gateway that stops reading makes us wait.
+			err := st.qs.TryWriteAll(buf)
+			if errors.Is(err, quic.ErrWouldBlock) {
+				_ = st.qs.SetWriteDeadline(time.Now().Add(s.cfg.IdleTimeout))
+				_, err = st.qs.Write(buf)
+			}
+			if err != nil {
 				broken = true
 				st.cancel()
 				st.qs.CancelRead(StreamCodeFatal)
