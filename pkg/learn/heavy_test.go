@@ -112,14 +112,19 @@ func naiveDocCounts(windows [][]string, maxN int) map[string]uint64 {
 }
 
 func TestMinerCountsMatchNaive(t *testing.T) {
-	// With more counters than distinct n-grams the summaries are exact, so the miner's counts
-	// must equal the naive reference's.
+	// With more counters than distinct n-grams the summary is exact, so the miner's violating
+	// counts must equal the naive reference's, and each n-gram's benign count must equal the
+	// number of benign windows containing it after the first violating window that did.
 	rng := rand.New(rand.NewPCG(7, 8))
 	m, err := NewPatternMiner(MinerConfig{MaxN: 3, Window: 8, Counters: 1 << 16, MinCount: 1, MinLift: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
-	var vw, bw [][]string
+	var vw [][]string
+	benign := map[string]uint64{} // benign windows containing it after admission
+	admitted := map[string]bool{} // seen in a violating window
+	benignSince := map[string]uint64{}
+	var nb uint64
 	for range 500 {
 		n := 1 + rng.IntN(20)
 		toks := make([]string, n)
@@ -130,36 +135,48 @@ func TestMinerCountsMatchNaive(t *testing.T) {
 			at := rng.IntN(n + 3)
 			m.Add(toks, at)
 			end := min(at, n)
-			vw = append(vw, toks[max(0, end-8):end])
+			w := toks[max(0, end-8):end]
+			vw = append(vw, w)
+			for k := range naiveDocCounts([][]string{w}, 3) {
+				if !admitted[k] {
+					admitted[k] = true
+					benignSince[k] = nb
+				}
+			}
 		} else {
 			m.Add(toks, -1)
-			bw = append(bw, toks[max(0, n-8):])
+			nb++
+			for k := range naiveDocCounts([][]string{toks[max(0, n-8):]}, 3) {
+				if admitted[k] {
+					benign[k]++
+				}
+			}
 		}
 	}
-	for _, c := range []struct {
-		tk      *TopK
-		windows [][]string
-	}{{m.viol, vw}, {m.base, bw}} {
-		want := naiveDocCounts(c.windows, 3)
-		got := map[string]uint64{}
-		for _, h := range c.tk.Top(nil) {
-			if h.Err != 0 {
-				t.Fatalf("unexpected error %d with ample counters", h.Err)
-			}
-			got[strings.Join(h.Tokens, "\x00")] = h.Count
+	want := naiveDocCounts(vw, 3)
+	got := map[string]uint64{}
+	for _, h := range m.viol.Top(nil) {
+		if h.Err != 0 {
+			t.Fatalf("unexpected error %d with ample counters", h.Err)
 		}
-		if len(got) != len(want) {
-			t.Fatalf("%d n-grams, want %d", len(got), len(want))
+		k := strings.Join(h.Tokens, "\x00")
+		got[k] = h.Count
+		s := m.viol.index.get(h.Key)
+		if b := m.ben[s]; b.count != benign[k] || nb-b.start != nb-benignSince[k] {
+			t.Errorf("%q: benign %d of %d, want %d of %d", k, b.count, nb-b.start, benign[k], nb-benignSince[k])
 		}
-		for k, v := range want {
-			if got[k] != v {
-				t.Errorf("%q: got %d want %d", k, got[k], v)
-			}
+	}
+	if len(got) != len(want) {
+		t.Fatalf("%d n-grams, want %d", len(got), len(want))
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%q: got %d want %d", k, got[k], v)
 		}
 	}
 	v, b := m.Windows()
-	if v != uint64(len(vw)) || b != uint64(len(bw)) {
-		t.Errorf("windows %d/%d, want %d/%d", v, b, len(vw), len(bw))
+	if v != uint64(len(vw)) || b != nb {
+		t.Errorf("windows %d/%d, want %d/%d", v, b, len(vw), nb)
 	}
 }
 
@@ -226,6 +243,36 @@ func TestMinerConfigErrors(t *testing.T) {
 	for _, c := range []MinerConfig{{MaxN: 6}, {Window: 300}, {Counters: -1}, {MinLift: 0.5}} {
 		if _, err := NewPatternMiner(c); err == nil {
 			t.Errorf("%+v: want error", c)
+		}
+	}
+}
+
+// TestKeyTableMatchesMap drives the open-addressing table and a Go map with the same random
+// inserts and deletes over a small key space (many collisions, long probe runs).
+func TestKeyTableMatchesMap(t *testing.T) {
+	rng := rand.New(rand.NewPCG(12, 13))
+	var h keyTable
+	h.init(64)
+	ref := map[uint64]int32{}
+	for i := range 200000 {
+		// Keys collide on purpose: few distinct high bits.
+		k := uint64(rng.IntN(200)) << 44
+		switch {
+		case rng.IntN(2) == 0 && len(ref) < 64:
+			h.put(k, int32(i))
+			ref[k] = int32(i)
+		default:
+			h.del(k)
+			delete(ref, k)
+		}
+		if i%97 == 0 {
+			for kk := uint64(0); kk < 200; kk++ {
+				want, ok := ref[kk<<44]
+				got := h.get(kk << 44)
+				if (got >= 0) != ok || (ok && got != want) {
+					t.Fatalf("step %d key %d: got %d, want %d (%v)", i, kk, got, want, ok)
+				}
+			}
 		}
 	}
 }

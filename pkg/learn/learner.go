@@ -187,8 +187,8 @@ func (l *Learner) proposePatterns(tm TenantModel, b *Baseline) {
 		js, _ := json.Marshal(p.Tokens)
 		m := Modification{
 			Level: 2, Key: key, Old: Absent(), New: Text(string(js)),
-			Reason: fmt.Sprintf("pattern %s precedes violations: in >= %d of %d pre-violation windows, <= %d of %d benign windows",
-				js, p.ViolLow, p.Violating, p.BenHigh, p.Benign),
+			Reason: fmt.Sprintf("pattern %s precedes violations: in >= %d of %d pre-violation windows, %d of %d benign windows",
+				js, p.ViolLow, p.Violating, p.BenCount, p.Benign),
 			Evidence: Evidence{N: p.Violating, Estimate: float64(p.ViolLow) / float64(p.Violating), Lo: p.RateLo, Hi: p.BaseHi,
 				Detail: fmt.Sprintf("rate in pre-violation windows >= %.3f vs benign <= %.3f (95%% Wilson bounds, conservative counts); lift >= %.2f", p.RateLo, p.BaseHi, p.Lift)},
 			Expected: "compare matches the pattern and flags responses heading for a violation earlier",

@@ -7,32 +7,40 @@ import (
 )
 
 // PatternMiner finds token n-grams that precede violations more often than they occur in
-// responses without one. It keeps two Space-Saving summaries of per-response n-gram presence
-// (document counts): one over the Window tokens before each response's first flagged verdict,
-// one over the last Window tokens of each response without a flagged verdict, so both sides
-// count windows of the same length. Memory is bounded by 2·Counters n-grams whatever the stream
-// length.
+// responses without one. A Space-Saving summary counts per-response n-gram presence (document
+// counts) over the Window tokens before each response's first flagged verdict; for every n-gram
+// it tracks, the miner also counts exactly how many benign windows (the last Window tokens of a
+// response without a flagged verdict, so both sides count windows of the same length) contain
+// it since it entered the summary. Memory is bounded by Counters n-grams whatever the stream
+// length, and a benign window costs one hash probe per n-gram.
 //
-// Error guarantee: with V violating and B benign windows, a mined pattern's violating count is
-// known within [Count-Err, Count] with Err ≤ V/Counters, and its benign count is bounded above by
-// its counter (or the summary's minimum if untracked), at most its true count + B/Counters. Any
-// n-gram present in more than a fraction 1/Counters of the violating windows is tracked. Keys
-// are 64-bit hashes of the n-gram; two distinct n-grams among m collide with probability about
+// Error guarantee: with V violating windows, a tracked pattern's violating count is known within
+// [Count-Err, Count] with Err ≤ V/Counters, and any n-gram present in more than V/Counters
+// violating windows is tracked. Its benign rate is exact over the benign windows seen since it
+// was last admitted to the summary (a stationary stream makes that an unbiased sample of the
+// base rate); a pattern admitted recently has few such windows and so a wide interval. Keys are
+// 64-bit hashes of the n-gram; two distinct n-grams among m collide with probability about
 // m²/2^65, negligible at these sizes.
 //
 // Patterns reports an n-gram as predictive when it occurred in at least MinCount violating
-// windows (lower bound) and the lower end of the Wilson interval of its violating-window rate is
-// at least MinLift times the upper end of the interval of its benign-window rate (counts taken at
-// their conservative bounds). So a proposal needs both frequency and contrast, with sampling and
-// sketch error both working against it.
+// windows (lower bound) and the lower end of the Wilson 95% interval of its violating-window rate
+// is at least MinLift times the upper end of the interval of its benign-window rate. So a
+// proposal needs both frequency and contrast, with sampling and sketch error both working
+// against it.
 type PatternMiner struct {
 	cfg  MinerConfig
 	viol *TopK
-	base *TopK
+	ben  []benignCount // by violating-summary slot
 	th   []uint64
 	seen dedupSet
 	// vWindows and bWindows count the violating and benign windows seen.
 	vWindows, bWindows uint64
+}
+
+// benignCount is the benign presence of the n-gram in one summary slot since it was admitted.
+type benignCount struct {
+	count uint64 // benign windows containing it
+	start uint64 // bWindows when it was admitted
 }
 
 // MinerConfig holds the miner's parameters; the zero value of a field means its default.
@@ -81,7 +89,7 @@ func NewPatternMiner(cfg MinerConfig) (*PatternMiner, error) {
 	m := &PatternMiner{
 		cfg:  cfg,
 		viol: NewTopK(cfg.Counters),
-		base: NewTopK(cfg.Counters),
+		ben:  make([]benignCount, cfg.Counters),
 		th:   make([]uint64, 0, cfg.Window),
 	}
 	m.seen.init(cfg.Window * cfg.MaxN)
@@ -101,15 +109,13 @@ func (m *PatternMiner) Windows() (violating, benign uint64) {
 // mean the end.
 func (m *PatternMiner) Add(tokens []string, violationAt int) {
 	var win []string
-	var dst *TopK
-	if violationAt >= 0 {
+	viol := violationAt >= 0
+	if viol {
 		end := min(violationAt, len(tokens))
 		win = tokens[max(0, end-m.cfg.Window):end]
-		dst = m.viol
 		m.vWindows++
 	} else {
 		win = tokens[max(0, len(tokens)-m.cfg.Window):]
-		dst = m.base
 		m.bWindows++
 	}
 	m.th = m.th[:0]
@@ -123,8 +129,15 @@ func (m *PatternMiner) Add(tokens []string, violationAt int) {
 			h = bits.RotateLeft64(h, 23) ^ m.th[i+n-1]
 			h *= 0x9e3779b97f4a7c15
 			key := h ^ (h >> 29)
-			if m.seen.insert(key) {
-				dst.Inc(key, win[i:i+n])
+			if !m.seen.insert(key) {
+				continue
+			}
+			if viol {
+				if s, inserted := m.viol.inc(key, win[i:i+n]); inserted {
+					m.ben[s] = benignCount{start: m.bWindows}
+				}
+			} else if s := m.viol.index.get(key); s >= 0 {
+				m.ben[s].count++
 			}
 		}
 	}
@@ -136,42 +149,36 @@ type Pattern struct {
 	Key       uint64
 	ViolLow   uint64  // violating windows containing it, lower bound
 	ViolHigh  uint64  // violating windows containing it, upper bound
-	BenHigh   uint64  // benign windows containing it, upper bound
 	Violating uint64  // violating windows seen
-	Benign    uint64  // benign windows seen
+	BenCount  uint64  // benign windows containing it, since it was admitted
+	Benign    uint64  // benign windows seen since it was admitted
 	RateLo    float64 // Wilson 95% lower bound of ViolLow/Violating
-	BaseHi    float64 // Wilson 95% upper bound of BenHigh/Benign
+	BaseHi    float64 // Wilson 95% upper bound of BenCount/Benign
 	Lift      float64 // RateLo / BaseHi: conservative ratio of rates
 }
 
 // Patterns appends the predictive patterns (see PatternMiner) to dst, most predictive first
-// (by Lift, then by ViolLow, then by key for determinism), and returns it. A pattern contained
-// in a longer predictive one with overlapping counts is left out (the longer one says more).
+// (by Lift, then by ViolLow, then by key for determinism), and returns it. Of two predictive
+// patterns where one contains the other, only one is reported (see dropSubsumed).
 func (m *PatternMiner) Patterns(dst []Pattern) []Pattern {
 	start := len(dst)
-	var hh []HeavyHitter
-	hh = m.viol.Top(hh)
-	baseMin := m.base.Min()
-	for _, h := range hh {
-		low := h.Count - h.Err
+	for _, si := range m.viol.order {
+		h := &m.viol.slots[si]
+		low := h.count - h.err
 		if low < m.cfg.MinCount {
 			continue
 		}
-		ben := baseMin
-		if c, _, ok := m.base.Get(h.Key); ok {
-			ben = c
-		}
-		ben = min(ben, m.bWindows)
+		ben, nb := m.ben[si].count, m.bWindows-m.ben[si].start
+		_, bhi := Wilson(ben, nb, Z95)
 		rlo, _ := Wilson(low, m.vWindows, Z95)
-		_, bhi := Wilson(ben, m.bWindows, Z95)
 		lift := rlo / bhi
 		if !(lift >= m.cfg.MinLift) {
 			continue
 		}
 		dst = append(dst, Pattern{
-			Tokens: h.Tokens, Key: h.Key,
-			ViolLow: low, ViolHigh: h.Count, BenHigh: ben,
-			Violating: m.vWindows, Benign: m.bWindows,
+			Tokens: h.tokens(), Key: h.key,
+			ViolLow: low, ViolHigh: h.count, BenCount: ben,
+			Violating: m.vWindows, Benign: nb,
 			RateLo: rlo, BaseHi: bhi, Lift: lift,
 		})
 	}
@@ -198,23 +205,30 @@ func (m *PatternMiner) Patterns(dst []Pattern) []Pattern {
 	return dst
 }
 
-// dropSubsumed removes each pattern that is a contiguous part of a longer mined pattern whose
-// count bounds overlap its own: the longer one then explains the same windows, and proposing
-// both would only duplicate the reference library. It filters ps in place.
+// dropSubsumed keeps one pattern of every pair where one contains the other: the longer one
+// if their count bounds overlap (it explains the same windows and says more), the shorter one
+// otherwise (it covers every window the longer one does, and more). Proposing both would only
+// duplicate compare's reference library. It filters ps in place.
 func dropSubsumed(ps []Pattern) []Pattern {
-	out := ps[:0:0]
+	drop := make([]bool, len(ps))
 	for i := range ps {
-		p := &ps[i]
-		sub := false
 		for j := range ps {
-			q := &ps[j]
-			if len(q.Tokens) > len(p.Tokens) && q.ViolHigh >= p.ViolLow && containsRun(q.Tokens, p.Tokens) {
-				sub = true
-				break
+			p, q := &ps[i], &ps[j]
+			// Only kept patterns can drop others, so a chain never loses all its members.
+			if drop[i] || drop[j] || len(q.Tokens) <= len(p.Tokens) || !containsRun(q.Tokens, p.Tokens) {
+				continue
+			}
+			if q.ViolHigh >= p.ViolLow {
+				drop[i] = true
+			} else {
+				drop[j] = true
 			}
 		}
-		if !sub {
-			out = append(out, *p)
+	}
+	out := ps[:0]
+	for i := range ps {
+		if !drop[i] {
+			out = append(out, ps[i])
 		}
 	}
 	return out
