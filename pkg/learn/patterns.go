@@ -208,14 +208,15 @@ func (m *PatternMiner) Patterns(dst []Pattern) []Pattern {
 // dropSubsumed keeps one pattern of every pair where one contains the other: the longer one
 // if their count bounds overlap (it explains the same windows and says more), the shorter one
 // otherwise (it covers every window the longer one does, and more). Proposing both would only
-// duplicate compare's reference library. It filters ps in place.
+// duplicate compare's reference library. It filters ps in place. (Because overlapping bounds are
+// not transitive, a chain p ⊂ q ⊂ r can in rare cases lose all three; the next mining run, with
+// more windows, separates them.)
 func dropSubsumed(ps []Pattern) []Pattern {
 	drop := make([]bool, len(ps))
 	for i := range ps {
 		for j := range ps {
 			p, q := &ps[i], &ps[j]
-			// Only kept patterns can drop others, so a chain never loses all its members.
-			if drop[i] || drop[j] || len(q.Tokens) <= len(p.Tokens) || !containsRun(q.Tokens, p.Tokens) {
+			if len(q.Tokens) <= len(p.Tokens) || !containsRun(q.Tokens, p.Tokens) {
 				continue
 			}
 			if q.ViolHigh >= p.ViolLow {
