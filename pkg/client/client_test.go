@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"math/big"
+	"net"
 	"strings"
 	"testing"
 	"time"
@@ -47,13 +48,18 @@ func startFake(t *testing.T, token string) *fakeIngest {
 		t.Fatal(err)
 	}
 	tc := &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}, NextProtos: []string{ALPN}}
-	ln, err := quic.ListenAddr("127.0.0.1:0", tc, nil)
+	udp, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := &quic.Transport{Conn: udp}
+	ln, err := tr.Listen(tc, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	f := &fakeIngest{ln: ln, conns: make(chan *quic.Conn, 8), streams: make(chan *fakeStream, 64), token: token}
 	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(func() { cancel(); _ = ln.Close() })
+	t.Cleanup(func() { cancel(); _ = ln.Close(); _ = tr.Close(); _ = udp.Close() })
 	go func() {
 		for {
 			qc, err := ln.Accept(ctx)
@@ -226,7 +232,7 @@ func TestActionsAndErrors(t *testing.T) {
 	a := wire.Action{Stream: "r-2", Type: wire.ActionStop, Analyser: "attractor", Reason: "loop", Time: time.Date(2026, 12, 8, 3, 0, 0, 0, time.UTC)}
 	b, _ := json.Marshal(a)
 	out := frame.AppendAction(nil, b)
-	out = frame.AppendError(out, frame.ErrorFrame{Code: frame.CodeSeqGap, HasSeq: true, Seq: 4, Message: "expected seq 3"})
+	out = frame.AppendError(out, frame.ErrorFrame{Code: frame.CodeSeqDuplicate, HasSeq: true, Seq: 4, Message: "seq already received"})
 	out = frame.AppendError(out, frame.ErrorFrame{Code: frame.CodeInvalidChunk, Fatal: true, Message: "bad"})
 	if _, err := s.qs.Write(out); err != nil {
 		t.Fatal(err)
@@ -240,7 +246,7 @@ func TestActionsAndErrors(t *testing.T) {
 		t.Fatal("no action")
 	}
 	e := <-r.Errors()
-	if e.Code != frame.CodeSeqGap || e.Seq != 4 || e.Fatal {
+	if e.Code != frame.CodeSeqDuplicate || e.Seq != 4 || e.Fatal {
 		t.Fatalf("error %+v", e)
 	}
 	select {

@@ -121,7 +121,8 @@ func WithActionHandler(h func(wire.Action)) ResponseOption {
 }
 
 // WithErrorHandler calls h for each ERROR frame ingest sends about the response. Without it
-// they go to Response.Errors().
+// they go to Response.Errors(). Any error other than a duplicate seq, a publish failure, an
+// idle timeout or a drain (which the client repairs by resending) also ends the response.
 func WithErrorHandler(h func(*ChunkError)) ResponseOption {
 	return func(r *Response) { r.onError = h }
 }

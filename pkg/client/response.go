@@ -289,6 +289,13 @@ func (r *Response) read(qs *quic.Stream, gen uint64) {
 				continue
 			}
 			r.deliverError(&e)
+			if !e.Fatal && e.Code != frame.CodeSeqDuplicate {
+				// Ingest refused a chunk the client numbered and validated: it does not
+				// advance past it, and the library cannot correct it, so the response
+				// cannot go on.
+				r.fail(&e)
+				return
+			}
 			if e.Fatal {
 				switch e.Code {
 				case frame.CodeShuttingDown:

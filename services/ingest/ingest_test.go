@@ -326,6 +326,12 @@ func TestAuth(t *testing.T) {
 	case <-ctx.Done():
 		t.Fatal("no error for another tenant's response")
 	}
+	// The refused chunk cannot be corrected by the library, so the response ends with it.
+	<-r.Done()
+	var ce *client.ChunkError
+	if !errors.As(r.Err(), &ce) || ce.Code != frame.CodeInvalidChunk {
+		t.Fatalf("Err() = %v", r.Err())
+	}
 	if _, err := env.dial(t, client.WithToken("tok-any")).StartResponse(ctx, "t-2", nil); err != nil {
 		t.Fatal(err)
 	}
