@@ -1,0 +1,362 @@
+package rules
+
+import (
+	"math"
+	"time"
+
+	"github.com/midstream/midstream/pkg/wire"
+)
+
+// Stream computes the propositions of one response, chunk by chunk. Its memory is bounded by
+// the set's regex window, MaxToolCallsTrack tool calls and the JSON nesting limit, whatever
+// the response's length. A Stream is not safe for concurrent use.
+type Stream struct {
+	set     *Set
+	next    uint64 // seq of the next chunk
+	done    bool   // the final chunk was seen
+	prevT   time.Time
+	hasPrev bool
+
+	acExact, acFold int32
+	email           emailState
+	num             numberState
+	json            JSONPrefix
+
+	// Regex window: tail is the end of the text seen so far (rune-aligned), pend the bytes of
+	// an incomplete UTF-8 sequence held back until the next chunk completes it.
+	tail []byte
+	pend []byte
+	win  []byte
+	rev  []byte
+
+	tools []toolCall
+}
+
+type toolCall struct {
+	index    int
+	open     bool
+	invalid  bool // tool_args_invalid already reported
+	hasBytes bool
+	args     JSONPrefix
+}
+
+// NewStream returns the per-response state for s.
+func (s *Set) NewStream() *Stream {
+	st := &Stream{set: s}
+	if s.tailLen > 0 {
+		st.tail = make([]byte, 0, s.tailLen)
+	}
+	return st
+}
+
+// Reset prepares st for a new response, keeping its memory.
+func (st *Stream) Reset() {
+	*st = Stream{set: st.set, tail: st.tail[:0], pend: st.pend[:0], win: st.win[:0], rev: st.rev[:0], tools: st.tools[:0],
+		json: JSONPrefix{high: st.json.high[:0]}}
+}
+
+// Seq returns the seq of the chunk Next expects.
+func (st *Stream) Seq() uint64 { return st.next }
+
+// Next computes the valuation of chunk c into dst (resized to the set's Words and cleared;
+// pass the previous result to avoid allocation) and returns it. Chunks must arrive in order
+// starting at seq 0; a chunk with any other seq, or any chunk after the final one, returns an
+// *OrderError (matching ErrOutOfOrder) and leaves the state unchanged, so the caller can drop
+// duplicates.
+func (st *Stream) Next(dst Valuation, c *wire.Chunk) (Valuation, error) {
+	s := st.set
+	if st.done || c.Seq != st.next {
+		want := st.next
+		if st.done {
+			want = math.MaxUint64
+		}
+		return dst, &OrderError{Want: want, Got: c.Seq}
+	}
+	st.next++
+	v := dst.sized(s.words)
+	text := c.Text
+
+	if s.acExact != nil {
+		st.acExact = s.acExact.scan(v, st.acExact, text)
+	}
+	if s.acFold != nil {
+		st.acFold = s.acFold.scan(v, st.acFold, text)
+	}
+	if len(s.email) > 0 {
+		for i := 0; i < len(text); i++ {
+			if st.email.step(text[i]) {
+				setAll(v, s.email)
+			}
+		}
+	}
+	if len(s.phone) > 0 || len(s.card) > 0 {
+		var ev numberEvent
+		for i := 0; i < len(text); i++ {
+			ev |= st.num.step(text[i])
+		}
+		if c.Final {
+			ev |= st.num.flush()
+		}
+		if ev&numPhone != 0 {
+			setAll(v, s.phone)
+		}
+		if ev&numCard != 0 {
+			setAll(v, s.card)
+		}
+	}
+	if len(s.regexes) > 0 {
+		st.regexChunk(v, text, c.Final)
+	}
+	if len(s.jsonPrefix) > 0 || len(s.jsonComplete) > 0 {
+		st.json.WriteString(text)
+		if st.json.Valid() {
+			setAll(v, s.jsonPrefix)
+		}
+		if st.json.Complete() {
+			setAll(v, s.jsonComplete)
+		}
+	}
+	if len(s.toolStart)+len(s.toolEnd)+len(s.toolInvalid) > 0 {
+		st.toolChunk(v, c)
+	}
+	if c.Final {
+		st.done = true
+		setAll(v, s.final)
+		for _, f := range s.finish {
+			for _, r := range f.values {
+				if r == c.FinishReason {
+					v.Set(f.prop)
+					break
+				}
+			}
+		}
+	}
+	if len(s.signals) > 0 {
+		st.signalChunk(v, c)
+	}
+	st.prevT, st.hasPrev = c.Time, true
+	return v, nil
+}
+
+func setAll(v Valuation, props []int) {
+	for _, p := range props {
+		v.Set(p)
+	}
+}
+
+// regexChunk searches the window (kept tail + new text) for matches that end in the new text.
+func (st *Stream) regexChunk(v Valuation, text string, final bool) {
+	s := st.set
+	// New bytes: those held back from the previous chunk, then this chunk's, minus a trailing
+	// incomplete rune unless the response ends here.
+	st.pend = append(st.pend, text...)
+	hold := 0
+	if !final {
+		hold = incompleteSuffix(st.pend)
+	}
+	fresh := st.pend[:len(st.pend)-hold]
+	st.win = append(append(st.win[:0], st.tail...), fresh...)
+	w := st.win
+	newLen := len(fresh)
+	if newLen > 0 {
+		if cap(st.rev) < len(w) {
+			st.rev = make([]byte, len(w), 2*len(w))
+		}
+		rev := st.rev[:len(w)]
+		reverseRunes(rev, w)
+		for _, r := range s.regexes {
+			// A match of at most maxLen bytes that ends in the new text starts at or after
+			// len(tail)+1-maxLen; one more rune is kept so the cut never splits a rune.
+			start := runeStart(w, max(0, len(st.tail)+1-r.maxLen))
+			loc := r.rev.FindIndex(rev[:len(w)-start])
+			if loc != nil && loc[0] < newLen {
+				v.Set(r.prop)
+			}
+		}
+	}
+	// Keep the last tailLen bytes, cut at a rune start.
+	cut := max(0, len(w)-s.tailLen)
+	for cut < len(w) && cut > 0 && !isRuneStart(w[cut]) && cut-len(w)+s.tailLen < utfMax {
+		cut++
+	}
+	st.tail = append(st.tail[:0], w[cut:]...)
+	n := copy(st.pend, st.pend[len(st.pend)-hold:])
+	st.pend = st.pend[:n]
+}
+
+func isRuneStart(b byte) bool { return b&0xC0 != 0x80 }
+
+// toolChunk derives tool-call start, end and argument validity from the chunk's deltas.
+func (st *Stream) toolChunk(v Valuation, c *wire.Chunk) {
+	s := st.set
+	for i := range c.ToolCalls {
+		d := &c.ToolCalls[i]
+		tc := st.findTool(d.Index)
+		if tc == nil {
+			if len(st.tools) >= MaxToolCallsTrack {
+				continue
+			}
+			// A new call ends every open one: OpenAI-style streams send calls one after another.
+			for j := range st.tools {
+				st.endTool(v, &st.tools[j])
+			}
+			st.tools = append(st.tools, toolCall{index: d.Index, open: true})
+			tc = &st.tools[len(st.tools)-1]
+			tc.args.Reset()
+			setAll(v, s.toolStart)
+		}
+		if d.Arguments == "" {
+			continue
+		}
+		tc.hasBytes = true
+		a := d.Arguments
+		if tc.open {
+			// Byte by byte until the arguments close, so that trailing bytes in the same delta
+			// cannot hide the end.
+			for len(a) > 0 && tc.args.Valid() {
+				tc.args.WriteString(a[:1])
+				a = a[1:]
+				if tc.args.Closed() {
+					tc.open = false
+					setAll(v, s.toolEnd)
+					break
+				}
+			}
+		}
+		tc.args.WriteString(a)
+		if !tc.args.Valid() && !tc.invalid {
+			tc.invalid = true
+			setAll(v, s.toolInvalid)
+		}
+	}
+	if c.Final {
+		for j := range st.tools {
+			st.endTool(v, &st.tools[j])
+		}
+	}
+}
+
+func (st *Stream) findTool(index int) *toolCall {
+	for j := range st.tools {
+		if st.tools[j].index == index {
+			return &st.tools[j]
+		}
+	}
+	return nil
+}
+
+// endTool closes an open call because another began or the response ended. Arguments that
+// are not a complete JSON text make it invalid; no arguments at all count as "{}".
+func (st *Stream) endTool(v Valuation, tc *toolCall) {
+	if !tc.open {
+		return
+	}
+	tc.open = false
+	setAll(v, st.set.toolEnd)
+	if tc.hasBytes && !tc.args.Complete() && !tc.invalid {
+		tc.invalid = true
+		setAll(v, st.set.toolInvalid)
+	}
+}
+
+// signalChunk evaluates the numeric comparisons.
+func (st *Stream) signalChunk(v Valuation, c *wire.Chunk) {
+	s := st.set
+	var minLP, meanLP, maxH, meanH, gap float64
+	haveLP, haveH, haveGap := false, false, false
+	if s.needLogprob && len(c.Tokens) > 0 {
+		minLP = math.Inf(1)
+		for i := range c.Tokens {
+			lp := c.Tokens[i].Logprob
+			minLP = min(minLP, lp)
+			meanLP += lp
+		}
+		meanLP /= float64(len(c.Tokens))
+		haveLP = true
+	}
+	if s.needEntropy {
+		n := 0
+		for i := range c.Tokens {
+			h, ok := topEntropy(c.Tokens[i].Top)
+			if !ok {
+				continue
+			}
+			if n == 0 || h > maxH {
+				maxH = h
+			}
+			meanH += h
+			n++
+		}
+		if n > 0 {
+			meanH /= float64(n)
+			haveH = true
+		}
+	}
+	if s.needGap && st.hasPrev && !c.Time.IsZero() && !st.prevT.IsZero() {
+		gap = float64(c.Time.Sub(st.prevT)) / float64(time.Millisecond)
+		haveGap = true
+	}
+	for _, p := range s.signals {
+		var x float64
+		switch p.signal {
+		case SignalMinLogprob:
+			if !haveLP {
+				continue
+			}
+			x = minLP
+		case SignalMeanLogprob:
+			if !haveLP {
+				continue
+			}
+			x = meanLP
+		case SignalEntropy:
+			if !haveH {
+				continue
+			}
+			x = maxH
+		case SignalMeanEntropy:
+			if !haveH {
+				continue
+			}
+			x = meanH
+		case SignalGapMS:
+			if !haveGap {
+				continue
+			}
+			x = gap
+		case SignalChunkLen:
+			x = float64(len(c.Text))
+		case SignalTokens:
+			x = float64(len(c.Tokens))
+		case SignalSeq:
+			x = float64(c.Seq)
+		}
+		if p.holds(x) {
+			v.Set(p.prop)
+		}
+	}
+}
+
+// topEntropy returns the Shannon entropy (nats) of the alternatives' probabilities,
+// renormalised to sum to one, since the top-k list omits the tail of the distribution.
+func topEntropy(top []wire.TopLogprob) (float64, bool) {
+	if len(top) == 0 {
+		return 0, false
+	}
+	m := math.Inf(-1)
+	for _, t := range top {
+		m = max(m, t.Logprob)
+	}
+	if math.IsInf(m, 0) || math.IsNaN(m) {
+		return 0, false
+	}
+	// log-sum-exp around the largest term for stability.
+	var z, ez float64
+	for _, t := range top {
+		e := math.Exp(t.Logprob - m)
+		z += e
+		ez += e * (t.Logprob - m)
+	}
+	// H = log z - E[lp - m] with probabilities e/z.
+	return math.Log(z) - ez/z, true
+}
