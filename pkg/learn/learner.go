@@ -243,12 +243,12 @@ func (l *Learner) Feedback(f *Feedback) error {
 		if !p.t.matches(e.tm, rk) || !v.flagged || e.rev < p.startRev {
 			continue
 		}
-		if isPositive(prev) && v.labelEpoch == p.startRev {
+		if isPositive(prev) && v.labelBatch == p.batch {
 			p.epoch.Remove(prev == LabelFalsePositive)
 		}
 		if isPositive(f.Label) {
 			p.epoch.Add(f.Label == LabelFalsePositive)
-			v.labelEpoch = p.startRev
+			v.labelBatch = p.batch
 		}
 		l.stepPolicy(p)
 	}
@@ -335,7 +335,7 @@ func (l *Learner) stepPolicy(p *thresholdPolicy) {
 		if ev.Degraded {
 			if id, ok := l.revOf[p.awaitRev]; ok && l.proposals[id].Status == StatusApplied {
 				_, _ = l.rollback(p.awaitRev, "evaluation: "+ev.Detail)
-				p.epoch = Rate{}
+				p.resetBatch()
 				return
 			}
 		}
@@ -343,7 +343,7 @@ func (l *Learner) stepPolicy(p *thresholdPolicy) {
 	if lo <= t.FPRate && t.FPRate <= hi {
 		// On target within the noise: keep the batch, but bound its age so drift is seen.
 		if n >= 64*need {
-			p.epoch = Rate{}
+			p.resetBatch()
 		}
 		return
 	}
@@ -359,7 +359,7 @@ func (l *Learner) stepPolicy(p *thresholdPolicy) {
 	step := t.Direction * gain * errRate
 	nv := l.safety.clamp(t.Key, cur, cur+step)
 	if nv == cur || math.IsNaN(nv) {
-		p.epoch = Rate{}
+		p.resetBatch()
 		return
 	}
 	m := Modification{
@@ -377,7 +377,7 @@ func (l *Learner) stepPolicy(p *thresholdPolicy) {
 	if pr := l.proposals[id]; pr == nil || pr.Status == StatusRejected {
 		// Start a fresh batch before trying again, so a rule that refuses does not see a
 		// proposal per label.
-		p.epoch = Rate{}
+		p.resetBatch()
 	}
 }
 

@@ -68,7 +68,8 @@ func RateKey(key string, level int) string { return fmt.Sprintf("meta/%s/rate%d"
 // thresholdPolicy is the running state of one Target.
 type thresholdPolicy struct {
 	t        Target
-	epoch    Rate   // labels since the last change of the key
+	epoch    Rate   // labels of the current batch
+	batch    uint64 // batch number, so a corrected label is taken back only from its own batch
 	startRev uint64 // labels for streams observed before this revision belong to an older threshold
 	pending  uint64 // id of a pending proposal for the key, 0 if none
 	// await is set after a change: the next full batch evaluates it against before.
@@ -103,4 +104,10 @@ type Evaluation struct {
 	Improved bool
 	Degraded bool
 	Detail   string
+}
+
+// resetBatch starts a new batch of labels.
+func (p *thresholdPolicy) resetBatch() {
+	p.epoch = Rate{}
+	p.batch++
 }

@@ -66,7 +66,7 @@ func (l *Learner) rejectWith(pr *Proposal, err error) {
 	for _, p := range l.byKey[pr.Mod.Key] {
 		if p.pending == pr.ID {
 			p.pending = 0
-			p.epoch = Rate{}
+			p.resetBatch()
 		}
 	}
 	l.addAudit(AuditEntry{Kind: AuditRejected, Proposal: pr.ID, Mod: pr.Mod, Rule: pr.Rule, Reason: pr.Reason, Shadow: pr.Shadow})
@@ -203,7 +203,7 @@ func (l *Learner) Apply(id uint64) (Proposal, error) {
 		p.startRev = rev
 		p.await = own && p.epoch.Trials > 0
 		p.awaitRev, p.awaitStep, p.awaitClamped = rev, m.Step(), p.clamped
-		p.epoch = Rate{}
+		p.resetBatch()
 	}
 	w := &watch{rev: rev}
 	if o := l.outcomes[m.Key]; o != nil {

@@ -167,7 +167,7 @@ func (s *safety) check(m *Modification, cur Config, now time.Time) error {
 	if h == nil {
 		h = &history{}
 	}
-	prop := changeEvent(m, h.last, now)
+	prop := changeEvent(m, now)
 	prop.Proposed = true
 	for _, r := range s.rules {
 		if !keyMatches(r.rule.Keys, m.Key) {
@@ -180,7 +180,7 @@ func (s *safety) check(m *Modification, cur Config, now time.Time) error {
 	return nil
 }
 
-func changeEvent(m *Modification, _ int, now time.Time) Event {
+func changeEvent(m *Modification, now time.Time) Event {
 	e := Event{Time: now, Change: true, Rollback: m.Rollback, Level: m.Level, Value: math.NaN()}
 	if m.New.Kind == KindNumber {
 		e.Value = m.New.Num
@@ -202,7 +202,7 @@ func (s *safety) histFor(key string) *history {
 
 func (s *safety) recordChange(m *Modification, now time.Time) {
 	h := s.histFor(m.Key)
-	e := changeEvent(m, h.last, now)
+	e := changeEvent(m, now)
 	if e.Dir != 0 {
 		h.last = e.Dir
 	}

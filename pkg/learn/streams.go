@@ -19,7 +19,7 @@ type streamVerdict struct {
 	score      float64
 	flagged    bool
 	label      Label
-	labelEpoch uint64 // the policy batch (startRev) the label was counted in
+	labelBatch uint64 // the policy batch the label was counted in (thresholdPolicy.batch)
 }
 
 func (t *streamTable) init(n int) {
