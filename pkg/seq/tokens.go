@@ -27,6 +27,8 @@ type Aligner struct {
 	v, mv []uint64
 	trace []uint64
 	row   []int
+	// peqCap overrides maxPeqWords when positive (tests use it to force the DP fallback).
+	peqCap int
 }
 
 // prepare builds the match masks of pattern p and maps text t onto its symbols. It reports
@@ -38,7 +40,11 @@ func (al *Aligner) prepare(p, t []int32) (words int, ok bool) {
 		al.tab.put(c)
 	}
 	nsym := int(al.tab.n)
-	if nsym*words > maxPeqWords {
+	limit := maxPeqWords
+	if al.peqCap > 0 {
+		limit = al.peqCap
+	}
+	if nsym*words > limit {
 		return words, false
 	}
 	if cap(al.peq) < nsym*words {
