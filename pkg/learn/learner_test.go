@@ -174,3 +174,68 @@ func TestThresholdConvergesToTarget(t *testing.T) {
 		})
 	}
 }
+
+// TestWrongDirectionIsRolledBack: a target configured with the wrong Direction moves the
+// threshold the wrong way; the first batch after the change shows the FP rate clearly farther
+// from the target, the change is rolled back, and level 3 damps the gain.
+func TestWrongDirectionIsRolledBack(t *testing.T) {
+	clk := newFakeClock()
+	const key = "verifier/pii/threshold"
+	l, err := NewLearner(NewConfig(map[string]Value{key: Number(1.5)}), WithClock(clk.now), WithFeedbackRate(1e6, 1e6),
+		WithTargets(Target{Key: key, Analyser: "verifier", Rule: "pii", FPRate: targetFDR, Direction: -1, Gain: 8, Evidence: 30}),
+		WithBounds(Bound{Key: key, Min: -1, Max: 6, MaxStep: 1.5}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(21, 22))
+	var rolled bool
+	var restore Value
+	for i := 0; i < 5000 && !rolled; i++ {
+		clk.add(time.Second)
+		theta := l.Config().Number(key, 0)
+		viol := rng.Float64() < prevalence
+		s := rng.NormFloat64()
+		if viol {
+			s += scoreMu
+		}
+		id := fmt.Sprint("s", i)
+		observe(t, l, id, s, s >= theta)
+		if s >= theta {
+			lb := LabelFalsePositive
+			if viol {
+				lb = LabelTruePositive
+			}
+			if err := l.Feedback(&Feedback{Stream: id, Analyser: "verifier", Rule: "pii", Label: lb}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, p := range l.Pending() {
+			if p.Mod.Rollback {
+				rolled = true
+				// The rollback restores the value before the degrading change.
+				orig, err := l.Proposal(l.revOf[p.Mod.RollbackOf])
+				if err != nil || !p.Mod.New.Equal(orig.Mod.Old) || orig.Mod.Step() >= 0 {
+					t.Errorf("rollback %v of %v", p.Mod.String(), orig.Mod.String())
+				}
+				restore = p.Mod.New
+			}
+		}
+		applyAll(t, l, nil)
+	}
+	if !rolled {
+		t.Fatal("wrong-direction change was not rolled back")
+	}
+	if got := l.Config().Get(key); !got.Equal(restore) {
+		t.Errorf("threshold %v after rollback, want %v", got, restore)
+	}
+	if g := l.Config().Number(GainKey(key), 0); !(g < 8) {
+		t.Errorf("gain %v not damped", g)
+	}
+	var degraded bool
+	for _, e := range l.Audit(1) {
+		degraded = degraded || (e.Kind == AuditEvaluated && e.Eval.Degraded)
+	}
+	if !degraded {
+		t.Error("no degraded evaluation in the audit trail")
+	}
+}
