@@ -493,3 +493,20 @@ func TestMetaDampsOscillationAndRewardsConsistency(t *testing.T) {
 		t.Errorf("depth 2 made meta proposals")
 	}
 }
+
+func TestSummary(t *testing.T) {
+	clk := newFakeClock()
+	l := newThresholdLearner(t, clk, 3)
+	rng := rand.New(rand.NewPCG(1, 99))
+	runThreshold(t, l, clk, rng, 3000, 0.03, nil)
+	s := l.Summary()
+	if s.Revision != l.Config().Revision() || s.Depth != 3 || s.Baselines != 1 || len(s.Targets) != 1 {
+		t.Fatalf("%+v", s)
+	}
+	if s.Applied != int(s.Revision) || s.AppliedByLevel[2] == 0 || s.AppliedByLevel[2]+s.AppliedByLevel[3] != s.Applied {
+		t.Errorf("applied counts %+v", s)
+	}
+	if ts := s.Targets[0]; ts.Value != l.Config().Number("verifier/pii/threshold", 0) || ts.Proposals == 0 {
+		t.Errorf("target status %+v", ts)
+	}
+}
