@@ -18,6 +18,9 @@ import (
 	"github.com/midstream/midstream/services/ingest"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"go.opentelemetry.io/otel/propagation"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // benchBus starts an embedded, provisioned JetStream with a file store in a temp dir.
@@ -62,7 +65,8 @@ const benchStreams = 16
 func BenchmarkIngestThroughput(b *testing.B) {
 	for _, size := range []int{200} {
 		b.Run(fmt.Sprintf("path=raw/size=%d", size), func(b *testing.B) { benchRaw(b, size) })
-		b.Run(fmt.Sprintf("path=quic/size=%d", size), func(b *testing.B) { benchQUIC(b, size) })
+		b.Run(fmt.Sprintf("path=quic/size=%d", size), func(b *testing.B) { benchQUIC(b, size, false) })
+		b.Run(fmt.Sprintf("path=quic-traced/size=%d", size), func(b *testing.B) { benchQUIC(b, size, true) })
 	}
 }
 
@@ -105,17 +109,30 @@ func benchRaw(b *testing.B, size int) {
 	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "chunks/s")
 }
 
-func benchQUIC(b *testing.B, size int) {
+// benchQUIC streams through ingest. traced gives every response a sampled gateway span, so
+// ingest records an "ingest chunk" span per chunk with an SDK tracer provider (no exporter:
+// the cost measured is creating, recording and propagating spans, not shipping them).
+func benchQUIC(b *testing.B, size int, traced bool) {
 	_, nc := benchBus(b)
-	srv, err := ingest.New(ingest.Config{Addr: "127.0.0.1:0", CertDir: b.TempDir()}, nc, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	cfg := ingest.Config{Addr: "127.0.0.1:0", CertDir: b.TempDir()}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	if traced {
+		tp := sdktrace.NewTracerProvider()
+		cfg.TracerProvider, cfg.Propagator = tp, propagation.TraceContext{}
+		var span trace.Span
+		ctx, span = tp.Tracer("gateway").Start(ctx, "responses")
+		defer span.End()
+	}
+	srv, err := ingest.New(cfg, nc, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		b.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ctx) }()
 	defer func() { cancel(); <-served }()
-	conn, err := client.Dial(ctx, srv.Addr().String(), client.WithInsecureSkipVerify(), client.WithMaxUnacked(4096))
+	conn, err := client.Dial(ctx, srv.Addr().String(), client.WithInsecureSkipVerify(), client.WithMaxUnacked(4096),
+		client.WithPropagator(propagation.TraceContext{}))
 	if err != nil {
 		b.Fatal(err)
 	}
