@@ -18,6 +18,7 @@ type Set struct {
 
 	regexes []regexProp
 	tailLen int // bytes of text kept for regexes: the largest max_len plus context
+	regexAC *acMachine // required literals of the regexes; outputs are indices into regexes
 
 	acExact, acFold *acMachine
 
@@ -30,9 +31,10 @@ type Set struct {
 }
 
 type regexProp struct {
-	prop   int
-	rev    *regexp.Regexp
-	maxLen int
+	prop     int
+	rev      *regexp.Regexp
+	maxLen   int
+	filtered bool // runs only when one of its required literals ended inside the window
 }
 
 type finishProp struct {
@@ -94,7 +96,7 @@ func Compile(cfg Config) (*Set, error) {
 		return nil, &ConfigError{Index: -1, Field: "props", Err: fmt.Errorf("%w: %d propositions, limit %d", ErrTooLarge, len(cfg.Props), MaxProps)}
 	}
 	s := &Set{index: make(map[string]int, len(cfg.Props)), words: (len(cfg.Props) + 63) / 64}
-	var exact, fold []acKeyword
+	var exact, fold, regexLits []acKeyword
 	nkw, kwBytes := 0, 0
 	for i, p := range cfg.Props {
 		bad := func(field string, sentinel error, format string, args ...any) error {
@@ -138,11 +140,14 @@ func Compile(cfg Config) (*Set, error) {
 			if maxLen < 1 || maxLen > MaxRegexWindow {
 				return nil, bad("max_len", ErrInvalid, "%d, want 1..%d", p.MaxLen, MaxRegexWindow)
 			}
-			rev, err := compileRegex(p.Pattern)
+			rev, lits, err := compileRegex(p.Pattern)
 			if err != nil {
 				return nil, bad("pattern", ErrInvalid, "%v", err)
 			}
-			s.regexes = append(s.regexes, regexProp{prop: i, rev: rev, maxLen: maxLen})
+			for _, l := range lits {
+				regexLits = append(regexLits, acKeyword{l, len(s.regexes)})
+			}
+			s.regexes = append(s.regexes, regexProp{prop: i, rev: rev, maxLen: maxLen, filtered: lits != nil})
 			// Four more bytes so that a cut can move back to a rune start.
 			s.tailLen = max(s.tailLen, maxLen+utfMax)
 		case KindKeyword:
@@ -225,6 +230,12 @@ func Compile(cfg Config) (*Set, error) {
 	if len(fold) > 0 {
 		if s.acFold, err = buildAC(fold, true); err != nil {
 			return nil, &ConfigError{Index: -1, Field: "keywords", Err: err}
+		}
+	}
+	if len(regexLits) > 0 {
+		// Folding ASCII case makes the prefilter accept more, never less, than the regex.
+		if s.regexAC, err = buildAC(regexLits, true); err != nil {
+			return nil, &ConfigError{Index: -1, Field: "pattern", Err: err}
 		}
 	}
 	s.config = cfg

@@ -28,6 +28,11 @@ type Stream struct {
 	pend []byte
 	win  []byte
 	rev  []byte
+	// Prefilter: the automaton state over the regex literals, the text offset of the window's
+	// new part, and for each regex the offset just past the last required literal seen.
+	litState int32
+	offset   int64
+	litEnd   []int64
 
 	tools []toolCall
 }
@@ -46,13 +51,20 @@ func (s *Set) NewStream() *Stream {
 	if s.tailLen > 0 {
 		st.tail = make([]byte, 0, s.tailLen)
 	}
+	st.litEnd = make([]int64, len(s.regexes))
+	for i := range st.litEnd {
+		st.litEnd[i] = -1
+	}
 	return st
 }
 
 // Reset prepares st for a new response, keeping its memory.
 func (st *Stream) Reset() {
 	*st = Stream{set: st.set, tail: st.tail[:0], pend: st.pend[:0], win: st.win[:0], rev: st.rev[:0], tools: st.tools[:0],
-		json: JSONPrefix{high: st.json.high[:0]}}
+		json: JSONPrefix{high: st.json.high[:0]}, litEnd: st.litEnd}
+	for i := range st.litEnd {
+		st.litEnd[i] = -1
+	}
 }
 
 // Seq returns the seq of the chunk Next expects.
@@ -155,31 +167,64 @@ func (st *Stream) regexChunk(v Valuation, text string, final bool) {
 		hold = incompleteSuffix(st.pend)
 	}
 	fresh := st.pend[:len(st.pend)-hold]
-	st.win = append(append(st.win[:0], st.tail...), fresh...)
-	w := st.win
 	newLen := len(fresh)
-	if newLen > 0 {
-		if cap(st.rev) < len(w) {
-			st.rev = make([]byte, len(w), 2*len(w))
+	if s.regexAC != nil {
+		m := s.regexAC
+		q := st.litState
+		for i, c := range fresh {
+			q = m.delta[int(q)*m.nclass+int(m.class[c])]
+			for _, r := range m.outProps[m.outStart[q]:m.outStart[q+1]] {
+				st.litEnd[r] = st.offset + int64(i) + 1
+			}
 		}
-		rev := st.rev[:len(w)]
-		reverseRunes(rev, w)
-		for _, r := range s.regexes {
+		st.litState = q
+	}
+	if newLen > 0 {
+		tailLen := len(st.tail)
+		winStart := st.offset - int64(tailLen) // text offset of the window's first byte
+		var w, rev []byte                      // built on first need: most chunks are filtered out
+		for ri, r := range s.regexes {
 			// A match of at most maxLen bytes that ends in the new text starts at or after
-			// len(tail)+1-maxLen; one more rune is kept so the cut never splits a rune.
-			start := runeStart(w, max(0, len(st.tail)+1-r.maxLen))
+			// tailLen+1-maxLen; the cut moves back to a rune start so it never splits a rune.
+			start := max(0, tailLen+1-r.maxLen)
+			if start > 0 && start < tailLen {
+				start = runeStart(st.tail, start)
+			}
+			if r.filtered && st.litEnd[ri] <= winStart+int64(start) {
+				continue // no required literal inside the window: no match possible
+			}
+			if w == nil {
+				st.win = append(append(st.win[:0], st.tail...), fresh...)
+				w = st.win
+				if cap(st.rev) < len(w) {
+					st.rev = make([]byte, len(w), 2*len(w))
+				}
+				rev = st.rev[:len(w)]
+				reverseRunes(rev, w)
+			}
 			loc := r.rev.FindIndex(rev[:len(w)-start])
 			if loc != nil && loc[0] < newLen {
 				v.Set(r.prop)
 			}
 		}
 	}
-	// Keep the last tailLen bytes, cut at a rune start.
-	cut := max(0, len(w)-s.tailLen)
-	for cut < len(w) && cut > 0 && !isRuneStart(w[cut]) && cut-len(w)+s.tailLen < utfMax {
-		cut++
+	st.offset += int64(newLen)
+	// Keep the last tailLen bytes of tail+fresh, cut at a rune start.
+	if keep := s.tailLen - newLen; keep <= 0 {
+		st.tail = append(st.tail[:0], fresh[newLen-s.tailLen:]...)
+	} else {
+		if drop := len(st.tail) - keep; drop > 0 {
+			st.tail = st.tail[:copy(st.tail, st.tail[drop:])]
+		}
+		st.tail = append(st.tail, fresh...)
 	}
-	st.tail = append(st.tail[:0], w[cut:]...)
+	skip := 0
+	for skip < utfMax-1 && skip < len(st.tail) && !isRuneStart(st.tail[skip]) {
+		skip++
+	}
+	if skip > 0 {
+		st.tail = st.tail[:copy(st.tail, st.tail[skip:])]
+	}
 	n := copy(st.pend, st.pend[len(st.pend)-hold:])
 	st.pend = st.pend[:n]
 }

@@ -124,6 +124,7 @@ const testSetDoc = `{"props":[
  {"name":"re2","kind":"regex","pattern":"[0-9]{3}-[0-9]{2}","max_len":6},
  {"name":"re3","kind":"regex","pattern":"(?i)x+y","max_len":5},
  {"name":"re4","kind":"regex","pattern":"é.","max_len":4},
+ {"name":"re5","kind":"regex","pattern":"(?:1|b)(?i:ab)-[a-c]{2}","max_len":7},
  {"name":"jp","kind":"json_prefix"},
  {"name":"jc","kind":"json_complete"},
  {"name":"fin","kind":"final"}
@@ -132,7 +133,7 @@ const testSetDoc = `{"props":[
 func randText(r *rand.Rand, n int) string {
 	pieces := []string{"a", "b", "c", "d", "x", "X", "y", "@", ".", "-", " ", "(", ")", "+", "0", "1", "4", "5", "7", "9",
 		"é", "\xc3", "o", "m", "e", "hello", "low", "abcd", "123-45", "bob@ex.com", "4111 1111 1111 1111",
-		"+1 (555) 123-4567", "{", "}", "[", "]", `"`, ":", ",", "true", "12", "\n"}
+		"+1 (555) 123-4567", "bAb-", "1ab-c", "xab-", "{", "}", "[", "]", `"`, ":", ",", "true", "12", "\n"}
 	var b strings.Builder
 	for b.Len() < n {
 		b.WriteString(pieces[r.Intn(len(pieces))])
@@ -181,7 +182,7 @@ func TestRegexAgainstNaive(t *testing.T) {
 		maxLen  int
 	}{
 		{"a[bc]{2,3}d", 6}, {"[0-9]{3}-[0-9]{2}", 6}, {"(?i)x+y", 40}, {"ab|bc|cab", 3}, {"(a|b)c*d", 50},
-		{"[^ ]@[^ ]", 3}, {"(?:ab){2}", 4},
+		{"[^ ]@[^ ]", 3}, {"(?:ab){2}", 4}, {"(?:b|x)(?i:ab)-[a-c]{2}", 7}, {"(?:a|b)[xy]+c", 9},
 	} {
 		s := mustParse(t, fmt.Sprintf(`{"props":[{"name":"r","kind":"regex","pattern":%q,"max_len":%d}]}`, tc.pattern, tc.maxLen))
 		re := regexp.MustCompile(tc.pattern)
@@ -518,3 +519,5 @@ func TestOrder(t *testing.T) {
 		t.Fatalf("after Reset: %v", err)
 	}
 }
+
+var wireChunk0 = wire.Chunk{Seq: 0, Text: `Mail bob@example.com {"a": 4111 1111 1111 1111} sk-`, Final: true}
