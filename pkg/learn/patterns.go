@@ -129,14 +129,14 @@ func (m *PatternMiner) Add(tokens []string, violationAt int) {
 			h = bits.RotateLeft64(h, 23) ^ m.th[i+n-1]
 			h *= 0x9e3779b97f4a7c15
 			key := h ^ (h >> 29)
-			if !m.seen.insert(key) {
-				continue
-			}
 			if viol {
-				if s, inserted := m.viol.inc(key, win[i:i+n]); inserted {
-					m.ben[s] = benignCount{start: m.bWindows}
+				if m.seen.insert(key) {
+					if s, inserted := m.viol.inc(key, win[i:i+n]); inserted {
+						m.ben[s] = benignCount{start: m.bWindows}
+					}
 				}
-			} else if s := m.viol.index.get(key); s >= 0 {
+			} else if s := m.viol.index.get(key); s >= 0 && m.seen.insert(key) {
+				// Benign n-grams matter only if tracked; most are not, so probe first.
 				m.ben[s].count++
 			}
 		}
