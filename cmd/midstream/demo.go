@@ -11,6 +11,7 @@ import (
 	"os"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -84,6 +85,8 @@ type demoStats struct {
 	actions                            map[string]int  // "analyser/type" → count
 	caught                             map[demoKind]map[string]bool
 	kinds                              map[demoKind]int
+	verdicts                           map[string]int             // "analyser kind status" → count
+	verdictLat                         map[string][]time.Duration // analyser → chunk at ingest → verdict seen
 }
 
 // runDemo streams cfg.responses synthetic responses through ingest at cfg.addr and prints live
@@ -95,7 +98,8 @@ func runDemo(ctx context.Context, cfg demoConfig, nc *nats.Conn, out io.Writer) 
 	if cfg.speed < 0 {
 		return errors.New("demo: speed must not be negative")
 	}
-	st := &demoStats{actions: map[string]int{}, caught: map[demoKind]map[string]bool{}, kinds: map[demoKind]int{}}
+	st := &demoStats{actions: map[string]int{}, caught: map[demoKind]map[string]bool{}, kinds: map[demoKind]int{},
+		verdicts: map[string]int{}, verdictLat: map[string][]time.Duration{}}
 	mix := []demoKind{kindNormal, kindLoop, kindNormal, kindPII, kindNormal, kindToolRule, kindNormal, kindLeak}
 	all := make([]demoResponse, cfg.responses)
 	kindOf := map[string]demoKind{}
@@ -120,6 +124,22 @@ func runDemo(ctx context.Context, cfg demoConfig, nc *nats.Conn, out io.Writer) 
 			return err
 		}
 		defer func() { _ = sub.Unsubscribe() }()
+		vsub, err := nc.Subscribe(wire.VerdictWildcard, func(m *nats.Msg) {
+			v, err := wire.DecodeVerdict(m.Header.Get(wire.HeaderSchema), m.Data)
+			if err != nil {
+				return
+			}
+			st.mu.Lock()
+			defer st.mu.Unlock()
+			st.verdicts[v.Analyser+" "+v.Kind+" "+v.Status]++
+			if ns, err := strconv.ParseInt(m.Header.Get(wire.HeaderReceived), 10, 64); err == nil {
+				st.verdictLat[v.Analyser] = append(st.verdictLat[v.Analyser], time.Since(time.Unix(0, ns)))
+			}
+		})
+		if err != nil {
+			return err
+		}
+		defer func() { _ = vsub.Unsubscribe() }()
 	}
 
 	opts := []client.Option{client.WithClientName("midstream-demo")}
@@ -281,6 +301,26 @@ func printSummary(out io.Writer, st *demoStats, el time.Duration) {
 	sort.Strings(keys)
 	for _, k := range keys {
 		fmt.Fprintf(out, "  %-24s %d\n", k, st.actions[k])
+	}
+	if len(st.verdicts) > 0 {
+		fmt.Fprintln(out, "verdicts (analyser kind status):")
+		keys := make([]string, 0, len(st.verdicts))
+		for k := range st.verdicts {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			fmt.Fprintf(out, "  %-40s %d\n", k, st.verdicts[k])
+		}
+		names := make([]string, 0, len(st.verdictLat))
+		for a := range st.verdictLat {
+			names = append(names, a)
+		}
+		sort.Strings(names)
+		fmt.Fprintln(out, "inflight latency, chunk at ingest → verdict seen by the gateway side:")
+		for _, a := range names {
+			fmt.Fprintf(out, "  %-10s %s\n", a, percentiles(st.verdictLat[a]))
+		}
 	}
 	fmt.Fprintln(out, "responses caught by kind (responses with at least one action):")
 	for _, k := range []demoKind{kindNormal, kindLoop, kindPII, kindToolRule, kindLeak} {

@@ -139,6 +139,15 @@ func runAllInOne(ctx context.Context, cfg runConfig, log *slog.Logger, stdout io
 	g.Go("ingest", in.Serve)
 	log.Info("QUIC ingest listening", "addr", in.Addr().String())
 
+	h := &host{NC: nc, JS: js, Log: log, Topo: topo, Health: health, Source: bus.StreamChunks, DataDir: cfg.dataDir}
+	if hasService("scheduler") {
+		h.Source = bus.StreamWork
+	}
+	for _, s := range services {
+		log.Info("starting service", "service", s.name)
+		g.Go(s.name, func(ctx context.Context) error { return s.run(ctx, h) })
+	}
+
 	if cfg.demo {
 		dc := cfg.demoCfg
 		dc.addr = in.Addr().String()
