@@ -347,4 +347,3 @@ func round(d time.Duration) time.Duration {
 	}
 	return d.Round(time.Microsecond)
 }
-
