@@ -2,7 +2,8 @@
 # service joins build, test, lint and tidy by existing.
 SHELL       := /bin/bash
 GO          ?= go
-MODULES     := $(sort $(patsubst ./%/go.mod,%,$(shell find . -name go.mod -not -path './.cache/*' -not -path './bin/*')))
+# Modules are the workspace's (go.work): a new service joins every target by being added there.
+MODULES     := $(sort $(patsubst $(CURDIR)/%,%,$(shell $(GO) list -m -f '{{.Dir}}')))
 BIN         := $(CURDIR)/bin
 LINT_VERSION := v2.15.0
 BENCHSTAT_VERSION := v0.0.0-20260908200009-22c9c6c9d4da
