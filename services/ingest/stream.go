@@ -40,6 +40,8 @@ type respStream struct {
 
 	mu sync.Mutex
 	id string // the response's stream id, once its first chunk arrived
+
+	hint string // reader only: the stream id of the last chunk decoded, for logs before id is set
 }
 
 // noSpan stands in for the span of an untraced chunk.
@@ -138,6 +140,9 @@ func (st *respStream) read() {
 				continue
 			}
 			c, err := wire.DecodeChunk(hdr[wire.HeaderSchema], f.Payload)
+			if c != nil {
+				st.hint = c.Stream
+			}
 			if err != nil {
 				code, reason := frame.CodeInvalidChunk, "invalid_chunk"
 				if errors.Is(err, wire.ErrSchemaVersion) {
@@ -184,7 +189,6 @@ func (st *respStream) read() {
 				st.mu.Lock()
 				st.id = c.Stream
 				st.mu.Unlock()
-				st.log = st.log.With("stream", c.Stream)
 				s.routes.add(c.Stream, st)
 			}
 			if c.Meta != nil {
@@ -265,7 +269,7 @@ func (st *respStream) readFailed(err error, f frame.Frame) {
 	default:
 		// Reset by the gateway, connection lost, or stopped by a drain.
 		if st.ctx.Err() == nil {
-			st.log.Debug("response stream ended", "err", err)
+			st.log.Debug("response stream ended", "stream", st.streamID(), "err", err)
 		}
 	}
 }
@@ -275,12 +279,15 @@ func (st *respStream) readFailed(err error, f frame.Frame) {
 func (st *respStream) reject(code frame.Code, hasSeq bool, seq uint64, msg string, data []byte, reason string, fatal bool) {
 	s := st.s
 	s.m.rejected.Add(st.ctx, 1, metric.WithAttributes(attribute.String("reason", reason)))
-	st.log.Warn("rejected", "code", code.String(), "seq", seq, "has_seq", hasSeq, "fatal", fatal, "err", msg)
 	id := st.streamID()
 	subject := ""
 	if id != "" {
 		subject = wire.InSubject(id)
+	} else if wire.ValidateStreamID(st.hint) == nil {
+		// Not yet routed (the first chunk was refused), but the chunk named a usable id.
+		id = st.hint
 	}
+	st.log.Warn("rejected", "stream", id, "code", code.String(), "seq", seq, "has_seq", hasSeq, "fatal", fatal, "err", msg)
 	if code != frame.CodeIdleTimeout && code != frame.CodePublishFailed {
 		s.deadLetter(subject, id, data, errors.New(code.String()+": "+msg))
 	}
@@ -351,7 +358,7 @@ func (st *respStream) write() {
 			p.span.End()
 			if !failed {
 				failed = true
-				st.log.Error("publish failed", "seq", p.seq, "err", err)
+				st.log.Error("publish failed", "stream", st.streamID(), "seq", p.seq, "err", err)
 				buf = frame.AppendError(buf, frame.ErrorFrame{Code: frame.CodePublishFailed, HasSeq: true, Seq: p.seq, Fatal: true,
 					Message: "JetStream did not store the chunk: " + err.Error()})
 				st.cancel()
