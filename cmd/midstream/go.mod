@@ -65,3 +65,23 @@ require (
 )
 
 replace github.com/midstream/midstream/services/ingest => ../../services/ingest
+
+require github.com/midstream/midstream/services/scheduler v0.0.0
+
+replace github.com/midstream/midstream/services/scheduler => ../../services/scheduler
+
+require github.com/midstream/midstream/services/compare v0.0.0
+
+replace github.com/midstream/midstream/services/compare => ../../services/compare
+
+require github.com/midstream/midstream/services/attractor v0.0.0
+
+replace github.com/midstream/midstream/services/attractor => ../../services/attractor
+
+require github.com/midstream/midstream/services/verifier v0.0.0
+
+replace github.com/midstream/midstream/services/verifier => ../../services/verifier
+
+require github.com/midstream/midstream/services/metalearn v0.0.0
+
+replace github.com/midstream/midstream/services/metalearn => ../../services/metalearn

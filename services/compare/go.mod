@@ -1,0 +1,7 @@
+module github.com/midstream/midstream/services/compare
+
+go 1.26.8
+
+require github.com/midstream/midstream/pkg v0.0.0
+
+replace github.com/midstream/midstream/pkg => ../../pkg
