@@ -25,6 +25,7 @@ type refState struct {
 	ref        Reference
 	tab        symtab
 	peq, rpeq  []uint64 // match masks of the reference and of its reverse
+	zero       []uint64 // match mask of tokens absent from the reference
 	pv, mv     []uint64
 	words      int
 	last       uint
@@ -85,6 +86,7 @@ func NewStreamMatcher(refs []Reference) (*StreamMatcher, error) {
 			rk := m - 1 - k
 			st.rpeq[s*st.words+rk/64] |= 1 << (uint(rk) % 64)
 		}
+		st.zero = make([]uint64, st.words)
 		st.pv = make([]uint64, st.words)
 		st.mv = make([]uint64, st.words)
 		// A candidate is reported at most m+MaxDist tokens after its end and its span is at
@@ -133,7 +135,7 @@ func (sm *StreamMatcher) Push(dst []TextMatch, tok int32) []TextMatch {
 	sm.pos++
 	end := sm.pos
 	for ri, st := range sm.refs {
-		var eq []uint64
+		eq := st.zero
 		if s := st.tab.get(tok); s >= 0 {
 			eq = st.peq[int(s)*st.words : int(s+1)*st.words]
 		}
@@ -183,7 +185,7 @@ func (sm *StreamMatcher) report(dst []TextMatch, ri int, st *refState) []TextMat
 		span = 0
 	}
 	for j := 1; span < 0 && j <= m+d && end-j >= sm.bufStart; j++ {
-		var eq []uint64
+		eq := st.zero
 		if s := st.tab.get(sm.buf[end-j-sm.bufStart]); s >= 0 {
 			eq = st.rpeq[int(s)*st.words : int(s+1)*st.words]
 		}

@@ -25,6 +25,7 @@ type Aligner struct {
 	peq   []uint64 // symbol-major: peq[s*words+k]
 	text  []int32  // symbol id per text token (-1: absent from the pattern)
 	v, mv []uint64
+	zero  []uint64 // match mask of tokens absent from the pattern
 	trace []uint64
 	row   []int
 	// peqCap overrides maxPeqWords when positive (tests use it to force the DP fallback).
@@ -66,6 +67,7 @@ func (al *Aligner) prepare(p, t []int32) (words int, ok bool) {
 	if cap(al.v) < words {
 		al.v = make([]uint64, words)
 		al.mv = make([]uint64, words)
+		al.zero = make([]uint64, words)
 	}
 	al.v, al.mv = al.v[:words], al.mv[:words]
 	return words, true
@@ -219,10 +221,14 @@ func (al *Aligner) EditDistance(a, b []int32) int {
 	for k := range pv {
 		pv[k], mv[k] = ^uint64(0), 0
 	}
-	score := len(a)
 	last := uint(len(a)-1) % 64
+	if words == 1 {
+		return myersSingle(pv[0], al.peq, al.text, len(a), last)
+	}
+	score := len(a)
+	zero := al.zero[:words]
 	for _, s := range al.text {
-		var eq []uint64
+		eq := zero
 		if s >= 0 {
 			eq = al.peq[int(s)*words : int(s+1)*words]
 		}
@@ -231,24 +237,44 @@ func (al *Aligner) EditDistance(a, b []int32) int {
 	return score
 }
 
+// myersSingle is Myers' global edit distance for a pattern of at most 64 tokens: one word,
+// the whole text in one loop (Myers 1999, Fig. 5 with Hyyrö's formulation).
+func myersSingle(pv uint64, peq []uint64, text []int32, m int, last uint) int {
+	var mv uint64
+	score := m
+	for _, s := range text {
+		var e uint64
+		if s >= 0 {
+			e = peq[s]
+		}
+		xv := e | mv
+		xh := (((e & pv) + pv) ^ pv) | e
+		ph := mv | ^(xh | pv)
+		mh := pv & xh
+		score += int(ph>>last&1) - int(mh>>last&1)
+		ph = ph<<1 | 1 // the top row grows by one per column (global distance)
+		mh <<= 1
+		pv = mh | ^(xv | ph)
+		mv = ph & xv
+	}
+	return score
+}
+
 // myersColumn advances the vertical delta vectors (pv, mv) of Myers' algorithm by one text
-// column with match masks eq (nil: no match), hin being the horizontal delta entering the top
-// row (+1 for global distance, 0 for matching anywhere in the text). It returns the horizontal
-// delta leaving the last pattern row, at bit last of the last word; bits above it are padding
-// that never flows down into real rows. This is Hyyrö's block step as written in edlib.
+// column with match masks eq (all zero when the token is absent from the pattern), hin being
+// the horizontal delta entering the top row (+1 for global distance, 0 for matching anywhere
+// in the text). It returns the horizontal delta leaving the last pattern row, at bit last of
+// the last word; bits above it are padding that never flows down into real rows. This is
+// Hyyrö's block step as written in edlib, with the carries between words made branch-free.
 func myersColumn(pv, mv, eq []uint64, hin int, last uint) int {
 	n := len(pv)
-	mv = mv[:n]
+	mv, eq = mv[:n], eq[:n]
 	for k := 0; k < n; k++ {
-		var e uint64
-		if eq != nil {
-			e = eq[k]
-		}
-		p, m := pv[k], mv[k]
+		neg := uint64(hin) >> 63  // 1 if hin < 0
+		pos := uint64(-hin) >> 63 // 1 if hin > 0
+		e, p, m := eq[k], pv[k], mv[k]
 		xv := e | m
-		if hin < 0 {
-			e |= 1
-		}
+		e |= neg
 		xh := (((e & p) + p) ^ p) | e
 		ph := m | ^(xh | p)
 		mh := p & xh
@@ -256,17 +282,11 @@ func myersColumn(pv, mv, eq []uint64, hin int, last uint) int {
 		if k == n-1 {
 			bit = last
 		}
-		hout := int(ph>>bit&1) - int(mh>>bit&1)
-		ph <<= 1
-		mh <<= 1
-		if hin < 0 {
-			mh |= 1
-		} else if hin > 0 {
-			ph |= 1
-		}
+		hin = int(ph>>bit&1) - int(mh>>bit&1)
+		ph = ph<<1 | pos
+		mh = mh<<1 | neg
 		pv[k] = mh | ^(xv | ph)
 		mv[k] = ph & xv
-		hin = hout
 	}
 	return hin
 }
