@@ -199,15 +199,28 @@ func TestActionMidStream(t *testing.T) {
 	if err := r.CloseWithFinal(ctx, wire.Chunk{FinishReason: "cancelled"}); err != nil {
 		t.Fatal(err)
 	}
-	// An action for a stream this ingest never saw is dead-lettered with the reason.
+	// A late action for the response that just ended is expected traffic: not dead-lettered.
+	// An action for a stream this ingest never saw, and an invalid action, are, with the reason.
+	eventually(t, 5*time.Second, func() bool { st, late := env.srv.routes.lookup("act-1"); return st == nil && late }, "act-1 still routed")
+	if err := env.bus.NC.Publish(wire.ActionSubject("act-1"), b); err != nil {
+		t.Fatal(err)
+	}
 	b, _ = json.Marshal(wire.Action{Stream: "nobody", Type: wire.ActionFlag, Analyser: "compare", Time: t0})
 	if err := env.bus.NC.Publish(wire.ActionSubject("nobody"), b); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 5*time.Second, func() bool { return env.count(t, bus.StreamDLQ, wire.DeadLetterSubject("ingest")) == 1 }, "no dead letter for the unknown stream")
-	dl := env.readAll(t, bus.StreamDLQ, wire.DeadLetterSubject("ingest"))[0]
-	if !strings.Contains(string(dl.Data()), "nobody") || !strings.Contains(dl.Headers().Get(wire.HeaderReason), "no open response stream nobody") {
-		t.Fatalf("dead letter %s %v", dl.Data(), dl.Headers())
+	if err := env.bus.NC.Publish(wire.ActionSubject("nobody2"), []byte(`{"stream":"nobody2","type":"explode"}`)); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 5*time.Second, func() bool { return env.count(t, bus.StreamDLQ, wire.DeadLetterSubject("ingest")) == 2 }, "want 2 dead letters")
+	dls := env.readAll(t, bus.StreamDLQ, wire.DeadLetterSubject("ingest"))
+	if !strings.Contains(dls[0].Headers().Get(wire.HeaderReason), "no open response stream nobody") ||
+		!strings.Contains(dls[1].Headers().Get(wire.HeaderReason), "explode") {
+		t.Fatalf("dead letters: %q, %q", dls[0].Headers().Get(wire.HeaderReason), dls[1].Headers().Get(wire.HeaderReason))
+	}
+	var rec wire.DeadLetter
+	if err := json.Unmarshal(dls[1].Data(), &rec); err != nil || rec.Source != "ingest" || string(rec.Data) != `{"stream":"nobody2","type":"explode"}` {
+		t.Fatalf("dead letter record %+v %v", rec, err)
 	}
 }
 
