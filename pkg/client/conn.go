@@ -28,7 +28,7 @@ type Conn struct {
 	tenant  string
 	resps   map[*Response]struct{}
 	closed  bool
-	changed chan struct{} // closed and replaced when qc changes or the Conn closes
+	closing chan struct{} // closed by Close
 	done    chan struct{} // closed when the reconnect loop ends
 }
 
@@ -36,7 +36,7 @@ type Conn struct {
 // matching ErrAuthFailed when ingest refuses the token.
 func Dial(ctx context.Context, addr string, opts ...Option) (*Conn, error) {
 	c := &Conn{addr: addr, o: newOptions(opts), resps: map[*Response]struct{}{},
-		changed: make(chan struct{}), done: make(chan struct{})}
+		closing: make(chan struct{}), done: make(chan struct{})}
 	qc, tenant, err := c.dial(ctx)
 	if err != nil {
 		return nil, err
@@ -114,13 +114,13 @@ func (c *Conn) Tenant() string {
 }
 
 // current returns the live QUIC connection and its generation.
-func (c *Conn) current() (*quic.Conn, uint64, chan struct{}, error) {
+func (c *Conn) current() (*quic.Conn, uint64, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.closed {
-		return nil, 0, nil, ErrClosed
+		return nil, 0, ErrClosed
 	}
-	return c.qc, c.gen, c.changed, nil
+	return c.qc, c.gen, nil
 }
 
 // watch redials whenever the connection is lost and resumes every open response on the new one.
@@ -157,8 +157,6 @@ func (c *Conn) watch() {
 				}
 				c.qc, c.tenant = nqc, tenant
 				c.gen++
-				close(c.changed)
-				c.changed = make(chan struct{})
 				resps := make([]*Response, 0, len(c.resps))
 				for r := range c.resps {
 					resps = append(resps, r)
@@ -181,7 +179,11 @@ func (c *Conn) watch() {
 			if closed {
 				return
 			}
-			time.Sleep(wait) // backoff between dial attempts, not synchronisation
+			select {
+			case <-c.closing:
+				return
+			case <-time.After(wait): // backoff between dial attempts
+			}
 			wait = min(2*wait, 2*time.Second)
 		}
 	}
@@ -221,7 +223,7 @@ func (c *Conn) Close() error {
 		return nil
 	}
 	c.closed = true
-	close(c.changed)
+	close(c.closing)
 	qc := c.qc
 	c.mu.Unlock()
 	err := qc.CloseWithError(0, "gateway closing")

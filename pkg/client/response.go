@@ -202,7 +202,7 @@ func (r *Response) Close(ctx context.Context) error {
 // open starts a QUIC stream for the response on the current connection and sends what ingest
 // has not acknowledged yet. The caller holds wmu, or owns r exclusively.
 func (r *Response) open(ctx context.Context) error {
-	qc, gen, _, err := r.c.current()
+	qc, gen, err := r.c.current()
 	if err != nil {
 		return err
 	}
