@@ -13,6 +13,8 @@ var (
 	ErrTooLarge = errors.New("rules: too large")
 	// ErrInvalid is matched when a field has a value this package does not accept.
 	ErrInvalid = errors.New("rules: invalid rule set")
+	// ErrUnknownProp is matched when a name is not a proposition of the set.
+	ErrUnknownProp = errors.New("rules: unknown proposition")
 	// ErrOutOfOrder is matched when Stream.Next receives a chunk whose Seq is not the next one.
 	ErrOutOfOrder = errors.New("rules: chunk out of order")
 )

@@ -17,7 +17,7 @@ type Set struct {
 	config Config
 
 	regexes []regexProp
-	tailLen int // bytes of text kept for regexes: the largest max_len plus context
+	tailLen int        // bytes of text kept for regexes: the largest max_len plus context
 	regexAC *acMachine // required literals of the regexes; outputs are indices into regexes
 
 	acExact, acFold *acMachine
@@ -271,3 +271,17 @@ func (s *Set) Config() Config { return s.config }
 // RegexWindow returns the number of bytes of text a Stream keeps between chunks for regex
 // propositions (0 when the set has none).
 func (s *Set) RegexWindow() int { return s.tailLen }
+
+// Lookup returns the indices of the named propositions, in order, for projecting valuations
+// onto a rule's atoms. An unknown name is an error matching ErrUnknownProp.
+func (s *Set) Lookup(names []string) ([]int, error) {
+	out := make([]int, len(names))
+	for j, n := range names {
+		i, ok := s.index[n]
+		if !ok {
+			return nil, fmt.Errorf("%w: %q (the rule set has %d propositions)", ErrUnknownProp, n, len(s.names))
+		}
+		out[j] = i
+	}
+	return out, nil
+}

@@ -521,3 +521,38 @@ func TestOrder(t *testing.T) {
 }
 
 var wireChunk0 = wire.Chunk{Seq: 0, Text: `Mail bob@example.com {"a": 4111 1111 1111 1111} sk-`, Final: true}
+
+func TestLookupAndProject(t *testing.T) {
+	s := mustParse(t, testSetDoc)
+	idx, err := s.Lookup([]string{"fin", "email"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := make(Valuation, s.Words())
+	v.Set(idx[0])
+	if got := v.Project(idx); got != 1 {
+		t.Errorf("Project = %b, want 01", got)
+	}
+	v.Set(idx[1])
+	if got := v.Project(idx); got != 3 {
+		t.Errorf("Project = %b, want 11", got)
+	}
+	if _, err := s.Lookup([]string{"nope"}); !errors.Is(err, ErrUnknownProp) {
+		t.Errorf("unknown: %v", err)
+	}
+}
+
+// FuzzStream checks the boundary semantics on arbitrary text: every split of the text gives
+// the same evidence as feeding it byte by byte.
+func FuzzStream(f *testing.F) {
+	for _, s := range []string{"bob@example.com", "+1 (555) 123-4567.", "4111 1111 1111 1111", "HeLLo abccd é\xc3", `{"a":[1]}`} {
+		f.Add(s, int64(1))
+	}
+	s := mustParse(f, testSetDoc)
+	f.Fuzz(func(t *testing.T, text string, seed int64) {
+		if len(text) > 200 {
+			return
+		}
+		checkSplits(t, s, text, rand.New(rand.NewSource(seed)))
+	})
+}

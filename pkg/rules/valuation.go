@@ -49,3 +49,18 @@ func (v Valuation) sized(n int) Valuation {
 	}
 	return v
 }
+
+// Project packs the propositions idx into a uint64, bit j holding proposition idx[j]: the
+// form a monitor over a rule's own atoms takes. It panics if len(idx) > 64.
+func (v Valuation) Project(idx []int) uint64 {
+	if len(idx) > 64 {
+		panic("rules: Project: more than 64 propositions")
+	}
+	var out uint64
+	for j, i := range idx {
+		if v.Has(i) {
+			out |= 1 << uint(j)
+		}
+	}
+	return out
+}
