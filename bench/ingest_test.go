@@ -203,7 +203,7 @@ func BenchmarkActionRoundTrip(b *testing.B) {
 		select {
 		case <-ctx.Done():
 			b.Fatal(ctx.Err())
-		case <-time.After(time.Millisecond): // waiting for the route to exist, not synchronising a result
+		case <-time.After(time.Millisecond): // waiting for the route to exist, not synchronizing a result
 		}
 	}
 	pub, err := nats.Connect(nc.ConnectedUrl())

@@ -33,7 +33,7 @@ type Response struct {
 	done     chan struct{}
 	doneOnce sync.Once
 
-	wmu sync.Mutex // serialises seq assignment with writes to the stream, and resumes
+	wmu sync.Mutex // serializes seq assignment with writes to the stream, and resumes
 	buf []byte     // frame buffer, under wmu
 
 	mu         sync.Mutex
@@ -394,7 +394,7 @@ func urgency(p wire.Priority) int8 {
 	return 3
 }
 
-// writeAll queues b on the stream without waiting for the connection to packetise it when
+// writeAll queues b on the stream without waiting for the connection to packetize it when
 // flow control allows: Write would hand each chunk to the packer and wait, one packet per
 // chunk, while queued chunks of many Sends share packets.
 func writeAll(qs *quic.Stream, b []byte) error {

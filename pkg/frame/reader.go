@@ -30,7 +30,7 @@ type Reader struct {
 	buf       []byte
 	max       int
 	skipLimit int
-	err       error // sticky: set once the stream cannot be resynchronised
+	err       error // sticky: set once the stream cannot be resynchronized
 }
 
 // NewReader returns a Reader on r.

@@ -71,7 +71,7 @@ func run() error {
 			return err
 		}
 		cfg.Tokens, err = ingest.ParseTokens(f)
-		f.Close()
+		_ = f.Close()
 		if err != nil {
 			return err
 		}
