@@ -136,7 +136,7 @@ func benchQUIC(b *testing.B, size int, traced bool) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer conn.Close()
+	defer func() { _ = conn.Close() }()
 	txt := text(size)
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -190,7 +190,7 @@ func BenchmarkActionRoundTrip(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer conn.Close()
+	defer func() { _ = conn.Close() }()
 	got := make(chan time.Time, 1)
 	r, err := conn.StartResponse(ctx, "rt-1", nil, client.WithActionHandler(func(wire.Action) { got <- time.Now() }))
 	if err != nil {

@@ -16,7 +16,7 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer conn.Close()
+	defer func() { _ = conn.Close() }()
 
 	stop := make(chan wire.Action, 1)
 	resp, err := conn.StartResponse(ctx, "chatcmpl-7d2a", &wire.Meta{Tenant: "acme", Model: "gpt-x", Priority: wire.PriorityHigh},
