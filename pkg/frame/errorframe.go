@@ -23,7 +23,6 @@ const (
 	CodeIdleTimeout     Code = 10 // nothing arrived for the idle timeout; the stream is closed
 	CodeShuttingDown    Code = 11 // the server is draining; reconnect elsewhere and resend
 	CodeAfterFinal      Code = 12 // a chunk arrived after the final chunk
-	CodeStreamIDInUse   Code = 13 // another open QUIC stream on this server carries this response
 	CodeProtocolFailure Code = 14 // a frame out of place (e.g. AUTH on a response stream)
 )
 
@@ -34,7 +33,7 @@ var codeNames = map[Code]string{
 	CodeSeqDuplicate: "duplicate seq", CodeStreamMismatch: "stream id mismatch",
 	CodePublishFailed: "publish failed", CodeIdleTimeout: "idle timeout",
 	CodeShuttingDown: "shutting down", CodeAfterFinal: "chunk after final",
-	CodeStreamIDInUse: "stream id in use", CodeProtocolFailure: "protocol violation",
+	CodeProtocolFailure: "protocol violation",
 }
 
 func (c Code) String() string {
