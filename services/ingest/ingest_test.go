@@ -269,6 +269,15 @@ func TestBadInput(t *testing.T) {
 		{"unknown frame type", frame.CodeUnknownType, func(s *rawStream) { s.write(frame.Append(nil, 0x42, []byte("?"))) }},
 		{"server frame type", frame.CodeProtocolFailure, func(s *rawStream) { s.write(frame.AppendAck(nil, 1)) }},
 		{"malformed headers", frame.CodeMalformedFrame, func(s *rawStream) { s.write(frame.Append(nil, frame.TypeHeaders, []byte{1, 9})) }},
+		{"too many header keys", frame.CodeMalformedFrame, func(s *rawStream) {
+			for i := range 2 {
+				h := map[string]string{}
+				for j := range 40 {
+					h[fmt.Sprintf("k%d-%d", i, j)] = "v"
+				}
+				s.write(frame.AppendHeaders(nil, h))
+			}
+		}},
 		{"stream id mismatch", frame.CodeStreamMismatch, func(s *rawStream) {
 			s.chunk("bad-7", 0, "x")
 			s.expectAck(0)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"maps"
 	"os"
 	"strconv"
 	"sync"
@@ -97,7 +98,7 @@ func (st *respStream) read() {
 	defer close(st.pubs)
 	s := st.s
 	r := frame.NewReader(st.qs, frame.WithMaxSize(s.cfg.MaxFrameSize))
-	hdr := map[string]string{}
+	hdr, scratch := map[string]string{}, map[string]string{}
 	parent := st.ctx
 	var (
 		next    uint64
@@ -123,10 +124,24 @@ func (st *respStream) read() {
 		}
 		switch f.Type {
 		case frame.TypeHeaders:
-			if err := frame.ParseHeaders(hdr, f.Payload); err != nil {
+			clear(scratch)
+			if err := frame.ParseHeaders(scratch, f.Payload); err != nil {
 				st.reject(frame.CodeMalformedFrame, false, 0, err.Error(), f.Payload, "malformed", false)
 				continue
 			}
+			// Each frame is capped, but frames accumulate: cap the keys per stream too.
+			n := len(hdr)
+			for k := range scratch {
+				if _, ok := hdr[k]; !ok {
+					n++
+				}
+			}
+			if n > frame.MaxHeaders {
+				st.reject(frame.CodeMalformedFrame, false, 0, "more than "+strconv.Itoa(frame.MaxHeaders)+
+					" header keys on one stream", f.Payload, "malformed", false)
+				continue
+			}
+			maps.Copy(hdr, scratch)
 			parent = s.prop.Extract(st.ctx, telemetry.MapCarrier(hdr))
 			if p := hdr[HeaderPriority]; p != "" {
 				st.setPriority(wire.Priority(p))
