@@ -59,7 +59,7 @@ func newRespStream(c *gwConn, qs *quic.Stream) *respStream {
 	ctx, cancel := context.WithCancel(context.WithoutCancel(c.qc.Context()))
 	return &respStream{
 		c: c, s: c.s, qs: qs, log: c.log, ctx: ctx, cancel: cancel,
-		pubs:    make(chan pending, 1024), // the server-wide bound is Config.MaxPending
+		pubs:    make(chan pending, 64),
 		errs:    make(chan frame.ErrorFrame, 16),
 		actions: make(chan []byte, 64),
 	}
@@ -338,7 +338,6 @@ func (st *respStream) write() {
 	s := st.s
 	buf := make([]byte, 0, 1024)
 	var (
-		head    *pending
 		acked   uint64
 		dirty   bool // an ACK for acked is due
 		broken  bool // the gateway no longer hears us
@@ -389,58 +388,65 @@ func (st *respStream) write() {
 			acked, dirty = p.seq, true
 		}
 	}
-	for head != nil || pubs != nil {
+	// q holds the publishes awaiting JetStream in seq order; it is bounded by the server-wide
+	// MaxPending because every entry holds a publisher slot, so the channel from the reader
+	// can stay small however many publishes one stream has in flight.
+	var q []pending
+	pop := func() {
+		q[0] = pending{}
+		q = q[1:]
+	}
+	for len(q) > 0 || pubs != nil {
 		var okc <-chan *jetstream.PubAck
 		var errc <-chan error
-		pc := pubs
-		if head != nil {
-			okc, errc, pc = head.fut.Ok(), head.fut.Err(), nil
+		if len(q) > 0 {
+			okc, errc = q[0].fut.Ok(), q[0].fut.Err()
 		}
 		select {
-		case p, ok := <-pc:
+		case p, ok := <-pubs:
 			if !ok {
 				pubs = nil
 				continue
 			}
-			head = &p
-			continue
+			q = append(q, p)
 		case ack := <-okc:
-			settle(head, ack, nil)
-			head = nil
+			settle(&q[0], ack, nil)
+			pop()
 		case err := <-errc:
-			settle(head, nil, err)
-			head = nil
+			settle(&q[0], nil, err)
+			pop()
 		case e := <-errsCh:
 			buf = frame.AppendError(buf, e)
 		case a := <-st.actions:
 			buf = frame.AppendAction(buf, a)
 			s.m.actions.Add(st.ctx, 1)
 		}
-		// Settle every publish that is already complete before writing one ACK for them all.
-	more:
-		for {
-			if head == nil {
-				select {
-				case p, ok := <-pubs:
-					if !ok {
-						pubs = nil
-						break more
-					}
-					head = &p
-				default:
-					break more
-				}
-			}
+		// Take what the reader has queued and settle every publish that is already complete,
+		// then write one ACK for them all.
+	drain:
+		for pubs != nil {
 			select {
-			case ack := <-head.fut.Ok():
-				settle(head, ack, nil)
-				head = nil
-			case err := <-head.fut.Err():
-				settle(head, nil, err)
-				head = nil
+			case p, ok := <-pubs:
+				if !ok {
+					pubs = nil
+					break drain
+				}
+				q = append(q, p)
 			default:
-				break more
+				break drain
 			}
+		}
+	settled:
+		for len(q) > 0 {
+			select {
+			case ack := <-q[0].fut.Ok():
+				settle(&q[0], ack, nil)
+			case err := <-q[0].fut.Err():
+				settle(&q[0], nil, err)
+			default:
+				break settled
+			}
+			pop()
 		}
 		if dirty {
 			if s.testHookAck != nil {
