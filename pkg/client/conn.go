@@ -260,8 +260,12 @@ func (c *Conn) StartResponse(ctx context.Context, streamID string, meta *wire.Me
 	}
 	c.resps[r] = struct{}{}
 	c.mu.Unlock()
-	if err := r.open(ctx); err != nil {
-		c.forget(r)
+	// A reconnect may resume r as soon as it is registered; wmu keeps that after this open.
+	r.wmu.Lock()
+	err := r.open(ctx)
+	r.wmu.Unlock()
+	if err != nil {
+		r.fail(err)
 		return nil, err
 	}
 	return r, nil
