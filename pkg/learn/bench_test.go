@@ -123,3 +123,44 @@ func BenchmarkSketchAdd(b *testing.B) {
 		s.Add(xs[i%len(xs)])
 	}
 }
+
+// BenchmarkCheck is one proposal's safety check: bounds and the three standard rules (floor,
+// evaluate-first, timed one-per-hour) over a key history of the given length.
+func BenchmarkCheck(b *testing.B) {
+	for _, hist := range []int{16, 256} {
+		b.Run(fmt.Sprint("history=", hist), func(b *testing.B) {
+			clk := newFakeClock()
+			l, err := NewLearner(NewConfig(map[string]Value{thKey: Number(0.5)}), WithClock(clk.now), WithWatch(2, 0),
+				WithHistory(hist),
+				WithBounds(Bound{Key: "verifier/*/threshold", Min: 0, Max: 1, MaxStep: 0.1}),
+				WithRules(FloorRule("floor", "verifier/*/threshold", 0.2),
+					EvaluateFirstRule("evaluate-first", "verifier/*/threshold"),
+					RateRule("one-per-hour", "verifier/*/threshold", 1, time.Hour)))
+			if err != nil {
+				b.Fatal(err)
+			}
+			for i := 0; i < hist; i++ {
+				clk.add(2 * time.Hour)
+				nv := 0.5 + 0.05*float64(i%2)
+				p, err := l.Propose(Modification{Key: thKey, Old: l.Config().Get(thKey), New: Number(nv)})
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, err := l.Apply(p.ID); err != nil {
+					b.Fatal(err)
+				}
+				_, _ = l.Outcome(thKey, 1)
+				_, _ = l.Outcome(thKey, 1)
+			}
+			clk.add(2 * time.Hour)
+			m := Modification{Key: thKey, Old: l.Config().Get(thKey), New: Number(0.45)}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if err := l.Check(m); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -313,31 +313,8 @@ func (l *Learner) stepPolicy(p *thresholdPolicy) {
 	lo, hi := p.epoch.Wilson(Z99)
 	if p.await {
 		p.await = false
-		before := math.Abs(p.before.P() - t.FPRate)
-		after := math.Abs(est - t.FPRate)
-		// The distance from the target to the nearest point of the new interval.
-		far := 0.0
-		if t.FPRate < lo {
-			far = lo - t.FPRate
-		} else if t.FPRate > hi {
-			far = t.FPRate - hi
-		}
-		ev := Evaluation{
-			Revision: p.awaitRev, Key: t.Key, Before: before, After: after, Lo: lo, Hi: hi, N: p.epoch.Trials,
-			Improved: after < before, Degraded: far > before,
-			Detail: fmt.Sprintf("|FP rate - target| was %.3f (rate %.3f, %d labels), now %.3f (rate %.3f in [%.3f, %.3f], %d labels)",
-				before, p.before.P(), p.before.Trials, after, est, lo, hi, p.epoch.Trials),
-		}
-		l.recordEval(ev)
-		// A step cut short by a bound says nothing about whether the gain is right, so it may
-		// damp the gain (on a flip) but never grow it.
-		l.metaObserve(2, t.Key, sign(p.awaitStep), ev.Improved && !p.awaitClamped, ev.Degraded)
-		if ev.Degraded {
-			if id, ok := l.revOf[p.awaitRev]; ok && l.proposals[id].Status == StatusApplied {
-				_, _ = l.rollback(p.awaitRev, "evaluation: "+ev.Detail)
-				p.resetBatch()
-				return
-			}
+		if l.evaluate(p, est, lo, hi) {
+			return
 		}
 	}
 	if lo <= t.FPRate && t.FPRate <= hi {
@@ -371,7 +348,6 @@ func (l *Learner) stepPolicy(p *thresholdPolicy) {
 				step, t.Direction, gain, t.FPRate+errRate, t.FPRate, nv-cur)},
 		Expected: fmt.Sprintf("false-positive rate moves toward %.3f", t.FPRate),
 	}
-	p.before = p.epoch
 	p.clamped = nv != cur+step
 	id := l.submit(m, t.Key, 2)
 	if pr := l.proposals[id]; pr == nil || pr.Status == StatusRejected {
@@ -379,6 +355,48 @@ func (l *Learner) stepPolicy(p *thresholdPolicy) {
 		// proposal per label.
 		p.resetBatch()
 	}
+}
+
+// evaluate judges the policy's key's last change from the first batch after it, against the
+// batch before it, and reports whether it proposed a rollback. Every non-rollback change of the
+// key is evaluated this way, whoever made it; only the policy's own changes feed level 3.
+func (l *Learner) evaluate(p *thresholdPolicy, est, lo, hi float64) bool {
+	t := &p.t
+	after := math.Abs(est - t.FPRate)
+	ev := Evaluation{Revision: p.awaitRev, Key: t.Key, After: after, Lo: lo, Hi: hi, N: p.epoch.Trials}
+	if p.before.Trials == 0 {
+		ev.Before = math.NaN()
+		ev.Detail = fmt.Sprintf("no labels before the change to compare with; now |FP rate - target| = %.3f (rate %.3f in [%.3f, %.3f], %d labels)",
+			after, est, lo, hi, p.epoch.Trials)
+		l.recordEval(ev)
+		return false
+	}
+	before := math.Abs(p.before.P() - t.FPRate)
+	// The distance from the target to the nearest point of the new interval: if even that is
+	// farther than the old estimate was, the change made things worse beyond the noise.
+	far := 0.0
+	if t.FPRate < lo {
+		far = lo - t.FPRate
+	} else if t.FPRate > hi {
+		far = t.FPRate - hi
+	}
+	ev.Before, ev.Improved, ev.Degraded = before, after < before, far > before
+	ev.Detail = fmt.Sprintf("|FP rate - target| was %.3f (rate %.3f, %d labels), now %.3f (rate %.3f in [%.3f, %.3f], %d labels)",
+		before, p.before.P(), p.before.Trials, after, est, lo, hi, p.epoch.Trials)
+	l.recordEval(ev)
+	if p.awaitOwn {
+		// A step cut short by a bound says nothing about whether the gain is right, so it may
+		// damp the gain (on a flip) but never grow it.
+		l.metaObserve(2, t.Key, sign(p.awaitStep), ev.Improved && !p.awaitClamped, ev.Degraded)
+	}
+	if ev.Degraded {
+		if id, ok := l.revOf[p.awaitRev]; ok && l.proposals[id].Status == StatusApplied {
+			_, _ = l.rollback(p.awaitRev, "evaluation: "+ev.Detail)
+			p.resetBatch()
+			return true
+		}
+	}
+	return false
 }
 
 func sign(x float64) int {

@@ -74,6 +74,7 @@ type thresholdPolicy struct {
 	pending  uint64 // id of a pending proposal for the key, 0 if none
 	// await is set after a change: the next full batch evaluates it against before.
 	await     bool
+	awaitOwn  bool // the change under evaluation was this policy's
 	awaitRev  uint64
 	awaitStep float64
 	before    Rate

@@ -201,8 +201,9 @@ func (l *Learner) Apply(id uint64) (Proposal, error) {
 	for _, p := range l.byKey[m.Key] {
 		p.pending = 0
 		p.startRev = rev
-		p.await = own && p.epoch.Trials > 0
-		p.awaitRev, p.awaitStep, p.awaitClamped = rev, m.Step(), p.clamped
+		p.await, p.awaitOwn = !m.Rollback, own
+		p.awaitRev, p.awaitStep, p.awaitClamped = rev, m.Step(), own && p.clamped
+		p.before = p.epoch
 		p.resetBatch()
 	}
 	w := &watch{rev: rev}
