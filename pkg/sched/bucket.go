@@ -69,8 +69,8 @@ func newBucket(r Rate, epoch time.Time) *TokenBucket {
 	return b
 }
 
-// SetLimit changes the rate and burst, keeping the tokens already spent: a bucket that was
-// empty stays empty and refills at the new rate.
+// SetLimit changes the rate and burst, keeping the time the bucket needs to refill
+// completely: a bucket that was empty stays empty and refills at the new rate.
 func (b *TokenBucket) SetLimit(r Rate) error {
 	if err := r.validate("rate"); err != nil {
 		return err

@@ -24,7 +24,7 @@ type classQ[T any] struct {
 }
 
 type classCounters struct {
-	submitted, released, delayed, late, opened uint64
+	submitted, released, delayed, late, opened  uint64
 	admitted, degradedIn, degradedOut, rejected uint64
 	shed                                        [numReasons]uint64
 	wait                                        hist
