@@ -4,6 +4,7 @@ import (
 	"errors"
 	"regexp"
 	"regexp/syntax"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -126,9 +127,16 @@ func requiredLiterals(re *syntax.Regexp) []string {
 	switch re.Op {
 	case syntax.OpLiteral:
 		if re.Flags&syntax.FoldCase != 0 {
+			// The prefilter folds ASCII only: a rune whose case orbit leaves ASCII (k and the
+			// Kelvin sign, s and the long s) could match bytes it would not see.
 			for _, r := range re.Rune {
-				if r >= utf8.RuneSelf {
-					return nil // non-ASCII case folding changes bytes; the prefilter folds ASCII only
+				for f := unicode.SimpleFold(r); ; f = unicode.SimpleFold(f) {
+					if f >= utf8.RuneSelf || r >= utf8.RuneSelf {
+						return nil
+					}
+					if f == r {
+						break
+					}
 				}
 			}
 		}

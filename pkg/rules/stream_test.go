@@ -556,3 +556,16 @@ func FuzzStream(f *testing.F) {
 		checkSplits(t, s, text, rand.New(rand.NewSource(seed)))
 	})
 }
+
+func TestRegexUnicodeFolding(t *testing.T) {
+	// (?i)k also matches the Kelvin sign U+212A and (?i)s the long s U+017F; the literal
+	// prefilter must not hide those matches.
+	s := mustParse(t, `{"props":[{"name":"k","kind":"regex","pattern":"(?i)key-[0-9]","max_len":16},
+		{"name":"s","kind":"regex","pattern":"(?i)pass[0-9]","max_len":16}]}`)
+	for _, text := range []string{"the \u212Aey-1 is", "KEY-2", "pa\u017Fs3"} {
+		vs := run(t, s, []string{text})
+		if !vs[0].Has(0) && !vs[0].Has(1) {
+			t.Errorf("%q: no match", text)
+		}
+	}
+}
