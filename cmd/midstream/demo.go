@@ -153,7 +153,7 @@ func runDemo(ctx context.Context, cfg demoConfig, nc *nats.Conn, out io.Writer) 
 	if err != nil {
 		return err
 	}
-	defer conn.Close()
+	defer func() { _ = conn.Close() }()
 
 	fmt.Fprintf(out, "demo: streaming %d responses (%d at a time) to %s\n", cfg.responses, cfg.concurrency, cfg.addr)
 	begin := time.Now()
