@@ -109,7 +109,7 @@ func Decode(data []byte) (Config, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&cfg); err != nil {
-		return cfg, &ConfigError{Index: -1, Err: fmt.Errorf("%w: %v", ErrSyntax, err)}
+		return cfg, &ConfigError{Index: -1, Err: fmt.Errorf("%w: %w", ErrSyntax, err)}
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return cfg, &ConfigError{Index: -1, Err: fmt.Errorf("%w: data after the document", ErrSyntax)}

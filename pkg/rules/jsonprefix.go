@@ -95,10 +95,7 @@ func (j *JSONPrefix) Write(p []byte) bool {
 		j.step(c)
 		j.offset++
 	}
-	if j.state != jsError {
-		return true
-	}
-	return false
+	return j.state != jsError
 }
 
 // WriteString is Write for a string.
@@ -194,11 +191,11 @@ func (j *JSONPrefix) beginValue(c byte) {
 	case c >= '1' && c <= '9':
 		j.state = jsDigits
 	case c == 't':
-		j.state, j.lit = jsLiteral, "rue"
+		j.state, j.lit = jsLiteral, "true"[1:]
 	case c == 'f':
-		j.state, j.lit = jsLiteral, "alse"
+		j.state, j.lit = jsLiteral, "false"[1:]
 	case c == 'n':
-		j.state, j.lit = jsLiteral, "ull"
+		j.state, j.lit = jsLiteral, "null"[1:]
 	default:
 		j.fail()
 	}

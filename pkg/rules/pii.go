@@ -126,7 +126,7 @@ func (n *numberState) step(c byte) numberEvent {
 				ev = n.end()
 			}
 		default:
-			if !(isWord(c) && n.seps == 0) {
+			if !isWord(c) || n.seps > 0 {
 				ev = n.end()
 			}
 			n.in = false

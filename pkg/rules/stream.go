@@ -7,9 +7,10 @@ import (
 	"github.com/midstream/midstream/pkg/wire"
 )
 
-// Stream computes the propositions of one response, chunk by chunk. Its memory is bounded by
-// the set's regex window, MaxToolCallsTrack tool calls and the JSON nesting limit, whatever
-// the response's length. A Stream is not safe for concurrent use.
+// Stream computes the propositions of one response, chunk by chunk. Its memory is bounded,
+// whatever the response's length, by the set's regex window, scratch buffers the size of the
+// largest chunk (for regex sets), MaxToolCallsTrack tool calls and one bit per JSON nesting
+// level beyond 64. A Stream is not safe for concurrent use.
 type Stream struct {
 	set     *Set
 	next    uint64 // seq of the next chunk
