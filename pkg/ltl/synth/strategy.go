@@ -249,3 +249,22 @@ func FormatValuation(atoms []string, v uint32) string {
 	b.WriteByte('}')
 	return b.String()
 }
+
+// String prints the strategy as a table: one line per strategy state and environment
+// valuation, with the allowed controlled valuations and their successor states.
+func (s *Strategy) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "strategy: %d states, initial %d, system controls %s\n", len(s.states), s.initial,
+		FormatValuation(s.atoms, s.ctrl))
+	for q := range s.states {
+		subsets(s.env, func(e uint32) bool {
+			fmt.Fprintf(&b, "q%d (monitor %d) env %s:", q, s.states[q], FormatValuation(s.atoms, e))
+			for _, m := range s.Allowed(q, e) {
+				fmt.Fprintf(&b, " %s→q%d", FormatValuation(s.atoms, m.Ctrl), m.Next)
+			}
+			b.WriteByte('\n')
+			return true
+		})
+	}
+	return b.String()
+}

@@ -296,3 +296,19 @@ func checkCounter(t *testing.T, r *rand.Rand, a *table, ctrl uint32, c *Counter)
 		}
 	}
 }
+
+func TestStrategyString(t *testing.T) {
+	res, err := Solve(reqGrant(), []string{"grant"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `strategy: 2 states, initial 0, system controls {grant}
+q0 (monitor 0) env {}: {}→q0 {grant}→q0
+q0 (monitor 0) env {req}: {}→q1 {grant}→q1
+q1 (monitor 1) env {}: {grant}→q0
+q1 (monitor 1) env {req}: {grant}→q1
+`
+	if got := res.Strategy.String(); got != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+}
