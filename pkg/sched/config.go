@@ -81,7 +81,8 @@ type Config struct {
 	// ShedDepth is the queue depth above which items are shed, lowest class first, down to
 	// ShedDepth. 0 means 7/8 of Capacity. Must not exceed Capacity.
 	ShedDepth int `json:"shed_depth,omitempty"`
-	// MaxPerResponse bounds one response's queue.
+	// MaxPerResponse bounds one response's queue; 0 means 4096; values above Capacity are
+	// reduced to it.
 	MaxPerResponse int `json:"max_per_response,omitempty"`
 	// MaxTenants bounds the tenant table.
 	MaxTenants int                     `json:"max_tenants,omitempty"`
@@ -152,9 +153,10 @@ func (c *Config) Validate() error {
 	if c.MaxPerResponse == 0 {
 		c.MaxPerResponse = defaultPerResp
 	}
-	if c.MaxPerResponse < 1 || c.MaxPerResponse > c.Capacity {
-		return &InvalidError{Field: "max_per_response", Reason: strconv.Itoa(c.MaxPerResponse) + " is outside 1..capacity"}
+	if c.MaxPerResponse < 1 {
+		return &InvalidError{Field: "max_per_response", Reason: strconv.Itoa(c.MaxPerResponse) + " is below 1"}
 	}
+	c.MaxPerResponse = min(c.MaxPerResponse, c.Capacity)
 	if c.MaxTenants == 0 {
 		c.MaxTenants = defaultMaxTenants
 	}

@@ -10,7 +10,8 @@ type Item[T any] struct {
 	Stream string // the response; required
 	Seq    uint64 // position within the response; released in increasing order
 	// Tenant and Class are used when Submit opens the response implicitly (its first item);
-	// later items inherit the response's tenant and (possibly degraded) class.
+	// later items inherit the response's tenant and (possibly degraded) class. Mind that the
+	// zero Class is Critical: map a missing priority to Normal (ParseClass("") does).
 	Tenant string
 	Class  Class
 	// Deadline is the absolute time by which the item should be released. Zero means the

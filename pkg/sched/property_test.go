@@ -274,6 +274,16 @@ func TestConservation(t *testing.T) {
 				st := fmt.Sprint("s", rng.IntN(30))
 				s.Close(st)
 			default:
+				if rng.IntN(2) == 0 {
+					tc := TenantConfig{Weight: float64(1 + rng.IntN(4))}
+					if rng.IntN(2) == 0 {
+						tc.Limit = &Rate{PerSecond: float64(100 + rng.IntN(2000)), Burst: float64(1 + rng.IntN(4))}
+					}
+					if err := s.SetTenant(tenants[rng.IntN(len(tenants))], tc); err != nil {
+						t.Fatal(err)
+					}
+					break
+				}
 				c := s.Config()
 				c.Policy = Policy(rng.IntN(NumPolicies))
 				c.ShedDepth = 1 + rng.IntN(c.Capacity)
