@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/midstream/midstream/pkg/wire"
 )
@@ -568,4 +569,47 @@ func TestRegexUnicodeFolding(t *testing.T) {
 			t.Errorf("%q: no match", text)
 		}
 	}
+}
+
+// FuzzRegex checks the reversed-window search and the literal prefilter against the naive
+// definition on arbitrary patterns and texts: a regex proposition holds at byte p-1 iff some
+// substring text[a:p] (a, p on rune boundaries) matches the whole pattern. With max_len at
+// least the text's length every match is within the guarantee.
+func FuzzRegex(f *testing.F) {
+	for _, tc := range [][2]string{
+		{"(?i)key-[0-9]", "the \u212Aey-1 is"}, {"(sk|pk)-[a-z]{3}", "risk-abc sk-abcd"}, {"a+b", "aaab ab b"},
+		{"é.", "éé é"}, {"[^a]x", "ax bx"}, {"(?:ab|cd){2}", "abcdab"}, {"x(?i:Y)z", "xyz xYz"},
+	} {
+		f.Add(tc[0], tc[1])
+	}
+	f.Fuzz(func(t *testing.T, pattern, text string) {
+		if len(text) > 64 || len(pattern) > 64 {
+			return
+		}
+		text = strings.ToValidUTF8(text, "?")
+		doc := fmt.Sprintf(`{"props":[{"name":"r","kind":"regex","pattern":%q,"max_len":%d}]}`, pattern, max(len(text), 1))
+		s, err := Parse([]byte(doc))
+		if err != nil {
+			return
+		}
+		full, err := regexp.Compile(`^(?:` + pattern + `)$`)
+		if err != nil {
+			t.Fatalf("pattern %q compiles for the stream but not anchored: %v", pattern, err)
+		}
+		ev := bytewise(t, s, text)
+		for p := 1; p <= len(text); p++ {
+			want := false
+			if utf8.RuneStart(text[p%len(text)]) || p == len(text) {
+				for a := 0; a < p && !want; a++ {
+					if utf8.RuneStart(text[a]) && full.MatchString(text[a:p]) {
+						want = true
+					}
+				}
+			}
+			if ev[0][p-1] != want {
+				t.Fatalf("%q on %q: byte %d: got %v want %v", pattern, text, p-1, ev[0][p-1], want)
+			}
+		}
+		checkSplits(t, s, text, rand.New(rand.NewSource(int64(len(text)))))
+	})
 }
