@@ -399,9 +399,17 @@ func topEntropy(top []wire.TopLogprob) (float64, bool) {
 	// log-sum-exp around the largest term for stability.
 	var z, ez float64
 	for _, t := range top {
-		e := math.Exp(t.Logprob - m)
+		d := t.Logprob - m
+		if d == 0 { // the largest term: exp(0) = 1, and it adds nothing to ez
+			z++
+			continue
+		}
+		e := math.Exp(d)
 		z += e
-		ez += e * (t.Logprob - m)
+		ez += e * d
+	}
+	if z == 1 {
+		return 0, true // a single alternative carries all the mass
 	}
 	// H = log z - E[lp - m] with probabilities e/z.
 	return math.Log(z) - ez/z, true

@@ -3,6 +3,7 @@ package rules
 import (
 	"errors"
 	"fmt"
+	"math"
 	"math/rand"
 	"regexp"
 	"strings"
@@ -612,4 +613,32 @@ func FuzzRegex(f *testing.F) {
 		}
 		checkSplits(t, s, text, rand.New(rand.NewSource(int64(len(text)))))
 	})
+}
+
+func TestTopEntropyAgainstNaive(t *testing.T) {
+	r := rand.New(rand.NewSource(8))
+	for i := 0; i < 2000; i++ {
+		top := make([]wire.TopLogprob, 1+r.Intn(20))
+		for j := range top {
+			top[j].Logprob = -r.ExpFloat64() * 3
+			if r.Intn(5) == 0 && j > 0 {
+				top[j].Logprob = top[j-1].Logprob // ties, including ties at the maximum
+			}
+		}
+		var z, h float64
+		for _, x := range top {
+			z += math.Exp(x.Logprob)
+		}
+		for _, x := range top {
+			p := math.Exp(x.Logprob) / z
+			h -= p * math.Log(p)
+		}
+		got, ok := topEntropy(top)
+		if !ok || math.Abs(got-h) > 1e-12 {
+			t.Fatalf("%v: entropy %v, naive %v", top, got, h)
+		}
+	}
+	if _, ok := topEntropy(nil); ok {
+		t.Error("no alternatives should give no entropy")
+	}
 }
