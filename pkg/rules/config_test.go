@@ -3,6 +3,7 @@ package rules
 import (
 	"errors"
 	"fmt"
+	"math/rand"
 	"strings"
 	"testing"
 )
@@ -104,4 +105,22 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("Next: %v, %d words", err, len(v))
 		}
 	})
+}
+
+func TestKeywordAutomatonLimit(t *testing.T) {
+	// 200 keywords of 100 bytes over all 256 byte values: about 20000 trie states × 257
+	// classes, beyond the 4 M cell limit.
+	r := rand.New(rand.NewSource(1))
+	var kws []string
+	for i := 0; i < 200; i++ {
+		b := make([]byte, 100)
+		for j := range b {
+			b[j] = byte(r.Intn(256))
+		}
+		kws = append(kws, string(b))
+	}
+	_, err := Compile(Config{Props: []PropConfig{{Name: "k", Kind: KindKeyword, Keywords: kws}}})
+	if !errors.Is(err, ErrTooLarge) {
+		t.Fatalf("error %v, want ErrTooLarge", err)
+	}
 }
