@@ -87,3 +87,24 @@ func BenchmarkDetector(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkProject measures projecting a valuation onto a rule's atoms, done once per rule
+// per chunk.
+func BenchmarkProject(b *testing.B) {
+	s := Default()
+	for _, n := range []int{2, 4, 8} {
+		b.Run(fmt.Sprintf("atoms=%d", n), func(b *testing.B) {
+			idx := make([]int, n)
+			for i := range idx {
+				idx[i] = (i * 5) % s.Len()
+			}
+			v := make(Valuation, s.Words())
+			v.Set(idx[0])
+			var x uint64
+			for i := 0; i < b.N; i++ {
+				x += v.Project(idx)
+			}
+			_ = x
+		})
+	}
+}
