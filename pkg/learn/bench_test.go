@@ -41,7 +41,8 @@ func BenchmarkObserve(b *testing.B) {
 			}
 			rng := rand.New(rand.NewPCG(2, 2))
 			b.ReportAllocs()
-			b.ResetTimer()
+			done := cpuMeter(b)
+			defer done()
 			for i := 0; i < b.N; i++ {
 				o := &obs[i%len(obs)]
 				clk.add(time.Millisecond)
@@ -78,7 +79,8 @@ func BenchmarkMine(b *testing.B) {
 				rs[i].toks, rs[i].at = plantedResponse(rng, i%10 == 0)
 			}
 			b.ReportAllocs()
-			b.ResetTimer()
+			done := cpuMeter(b)
+			defer done()
 			for i := 0; i < b.N; i++ {
 				m, _ := NewPatternMiner(MinerConfig{})
 				for j := range rs {
@@ -100,7 +102,8 @@ func BenchmarkShadow(b *testing.B) {
 			cur := NewConfig(map[string]Value{"verifier/pii/threshold": Number(0.3)})
 			prop := cur.With("verifier/pii/threshold", Number(1.8))
 			b.ReportAllocs()
-			b.ResetTimer()
+			done := cpuMeter(b)
+			defer done()
 			for i := 0; i < b.N; i++ {
 				if _, err := ShadowCompare(cur, prop, n, w.eval, 0.01); err != nil {
 					b.Fatal(err)
@@ -118,7 +121,8 @@ func BenchmarkSketchAdd(b *testing.B) {
 		xs[i] = rng.ExpFloat64()
 	}
 	b.ReportAllocs()
-	b.ResetTimer()
+	done := cpuMeter(b)
+	defer done()
 	for i := 0; i < b.N; i++ {
 		s.Add(xs[i%len(xs)])
 	}
@@ -155,7 +159,8 @@ func BenchmarkCheck(b *testing.B) {
 			clk.add(2 * time.Hour)
 			m := Modification{Key: thKey, Old: l.Config().Get(thKey), New: Number(0.45)}
 			b.ReportAllocs()
-			b.ResetTimer()
+			done := cpuMeter(b)
+			defer done()
 			for i := 0; i < b.N; i++ {
 				if err := l.Check(m); err != nil {
 					b.Fatal(err)

@@ -35,10 +35,10 @@ import (
 //	too_many      it is a change (not a rollback) and, counting it, more than Max such changes
 //	              fall in the Window ending at it
 //
-// too_many exists because counting ("at most N events in any hour") cannot be expressed in
-// metric temporal logic over pointwise (event-based) semantics for N > 1; the count is made
-// here and the formula says what to do with it. For N = 1 the timed formula of RateRule needs
-// no counting.
+// too_many exists because pkg/ltl's bounded operators measure each window from the event where
+// the operator is evaluated, so nesting them ("n+1 changes, each within an hour of the
+// previous") describes a drifting window, not "at most n in any hour"; the count is made here and
+// the formula says what to do with it. For n = 1 the timed formula of RateRule needs no count.
 type Rule struct {
 	Name    string
 	Keys    string // the keys it applies to, as in Bound.Key; "" for all
