@@ -9,7 +9,7 @@ import (
 const (
 	MaxAtoms  = 16      // propositions; valuations are enumerated, 2^16 per state
 	MaxStates = 1 << 14 // reachable monitor states
-	MaxCells  = 1 << 24 // states × valuations in the transition table
+	MaxCells  = 1 << 22 // states × valuations in the transition table (16 MiB, and as much again to solve)
 )
 
 // Automaton is the view of a compiled monitor that synthesis needs. States are small
@@ -131,46 +131,67 @@ func subsets(mask uint32, f func(uint32) bool) bool {
 }
 
 // solve computes the environment's attractor of the bad states. rank[s] is the number of
-// steps in which the environment can force a bad state from s (0 for bad states), or -1 when
-// the system can stay safe forever from s; envMove[s] is a forcing environment valuation.
+// events within which the environment can force a bad state from s (0 for bad states), or
+// -1 when the system can stay safe forever from s; envMove[s] is a forcing environment
+// valuation. It is the linear-time backward attractor: for every state and environment move
+// a counter of system replies that still avoid the attractor; a state joins when one of its
+// counters reaches zero. States are processed in order of rank, so ranks are minimal.
 func (g *game) solve() (rank []int, envMove []uint32) {
-	n := len(g.ids)
+	n, nv := len(g.ids), g.nv
+	nenv := 1 << uint(popcount(g.env))
+	nctrl := int32(1) << uint(popcount(g.ctrl))
+	envIdx := make([]int32, nv) // valuation → index of its environment part
+	for v := range envIdx {
+		envIdx[v] = int32(compress(uint32(v)&g.env, g.env))
+	}
+	// Reverse edges (cells whose successor is t), for non-bad sources only.
+	start := make([]int32, n+1)
+	for cell, t := range g.trans {
+		if !g.bad[cell/nv] {
+			start[t+1]++
+		}
+	}
+	for i := 0; i < n; i++ {
+		start[i+1] += start[i]
+	}
+	rev := make([]int32, start[n])
+	pos := append([]int32(nil), start[:n]...)
+	for cell, t := range g.trans {
+		if !g.bad[cell/nv] {
+			rev[pos[t]] = int32(cell)
+			pos[t]++
+		}
+	}
+	count := make([]int32, n*nenv)
+	for i := range count {
+		count[i] = nctrl
+	}
 	rank = make([]int, n)
 	envMove = make([]uint32, n)
+	var queue []int
 	for s := range rank {
 		rank[s] = -1
 		if g.bad[s] {
 			rank[s] = 0
+			queue = append(queue, s)
 		}
 	}
-	for r := 1; ; r++ {
-		var added []int
-		for s := 0; s < n; s++ {
+	for qi := 0; qi < len(queue); qi++ {
+		t := queue[qi]
+		for _, cell := range rev[start[t]:start[t+1]] {
+			s, v := int(cell)/nv, int(cell)%nv
 			if rank[s] >= 0 {
 				continue
 			}
-			// Does some environment move force every system reply into the attractor
-			// (ranks < r, i.e. computed before this round)?
-			subsets(g.env, func(e uint32) bool {
-				forced := subsets(g.ctrl, func(c uint32) bool {
-					t := rank[g.trans[s*g.nv+int(e|c)]]
-					return t >= 0 && t < r
-				})
-				if forced {
-					envMove[s] = e
-					added = append(added, s)
-					return false
-				}
-				return true
-			})
-		}
-		if len(added) == 0 {
-			return rank, envMove
-		}
-		for _, s := range added {
-			rank[s] = r
+			ci := s*nenv + int(envIdx[v])
+			if count[ci]--; count[ci] == 0 {
+				rank[s] = rank[t] + 1
+				envMove[s] = uint32(v) & g.env
+				queue = append(queue, s)
+			}
 		}
 	}
+	return rank, envMove
 }
 
 func popcount(x uint32) int { return bits.OnesCount32(x) }

@@ -216,6 +216,43 @@ func naiveSafe(t *table, ctrl uint32) bool {
 	return safe(t.init, n)
 }
 
+// naiveRank returns the least d such that the environment forces a violation within d
+// events, by minimax (the game is lost, so d < number of states).
+func naiveRank(t *table, ctrl uint32) int {
+	all := uint32(t.nv() - 1)
+	env := all &^ ctrl
+	var force func(s, d int) bool
+	force = func(s, d int) bool {
+		if t.violated[s] {
+			return true
+		}
+		if d == 0 {
+			return false
+		}
+		for e := uint32(0); e <= all; e++ {
+			if e&^env != 0 {
+				continue
+			}
+			forced := true
+			for c := uint32(0); c <= all && forced; c++ {
+				if c&^ctrl != 0 {
+					continue
+				}
+				forced = force(t.next[s][e|c], d-1)
+			}
+			if forced {
+				return true
+			}
+		}
+		return false
+	}
+	for d := 0; ; d++ {
+		if force(t.init, d) {
+			return d
+		}
+	}
+}
+
 func TestRandomGamesAgainstNaive(t *testing.T) {
 	r := rand.New(rand.NewSource(9))
 	for iter := 0; iter < 400; iter++ {
@@ -233,6 +270,11 @@ func TestRandomGamesAgainstNaive(t *testing.T) {
 		}
 		if want := naiveSafe(a, ctrl); res.Realisable != want {
 			t.Fatalf("iter %d: realisable %v, naive minimax %v", iter, res.Realisable, want)
+		}
+		if !res.Realisable {
+			if want := naiveRank(a, ctrl); res.Counter.Rank != want {
+				t.Fatalf("iter %d: rank %d, naive minimax %d", iter, res.Counter.Rank, want)
+			}
 		}
 		if res.Realisable {
 			checkStrategy(t, r, a, res.Strategy)
