@@ -69,12 +69,11 @@ type history struct {
 	last  int // direction of the last change
 }
 
+// push appends e, dropping the oldest event once capacity are held. Storage grows with use, so
+// the many keys that change once or twice (mined patterns) cost a few events each.
 func (h *history) push(e Event, capacity int) {
-	if h.ev == nil {
-		h.ev = make([]Event, capacity)
-	}
-	if h.n < len(h.ev) {
-		h.ev[(h.start+h.n)%len(h.ev)] = e
+	if len(h.ev) < capacity {
+		h.ev = append(h.ev, e)
 		h.n++
 		return
 	}
