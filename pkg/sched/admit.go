@@ -160,7 +160,7 @@ func (s *Scheduler[T]) open(spec Response, now int64) (Admission, error) {
 	t.refs++
 	s.resp[spec.Stream] = r
 	s.nOpen++
-	s.touch(r)
+	s.track(r)
 	q := &s.cls[a.Class]
 	q.st.opened++
 	switch a.Decision {

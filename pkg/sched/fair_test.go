@@ -66,9 +66,11 @@ func TestTenantSharing(t *testing.T) {
 		}
 		s, clk := newTest[string](t, cfg)
 		seq := map[string]uint64{}
+		queued := 0
 		feed := func() {
 			for _, tn := range []string{"a", "b", "c"} {
-				if s.Stats().Classes[Normal].Depth < 3000 {
+				if queued < 3000 {
+					queued += 4
 					for k := 0; k < 4; k++ {
 						st := fmt.Sprint(tn, k)
 						mustSubmit(t, s, Item[string]{Stream: st, Tenant: tn, Class: Normal, Seq: seq[tn], Payload: tn, Deadline: clk.Now().Add(50 * time.Millisecond)})
@@ -84,6 +86,7 @@ func TestTenantSharing(t *testing.T) {
 			}
 			for _, r := range s.Dispatch(nil, 10) {
 				got[r.Payload]++
+				queued--
 			}
 			clk.Advance(time.Millisecond)
 		}

@@ -120,7 +120,7 @@ type response[T any] struct {
 	inv        float64 // 1/period counted in the class's admission sum
 	aidx       int     // index in the scheduler's admitted slice, -1 if not admitted as guaranteed
 
-	prev, next *response[T] // activity list for the idle sweep
+	oidx int // index in the scheduler's open list
 }
 
 func (r *response[T]) headSlot() *slot[T] { return &r.ring[r.head] }
