@@ -1,6 +1,7 @@
 package learn
 
 import (
+	"errors"
 	"fmt"
 	"math"
 )
@@ -57,7 +58,7 @@ func (l *Learner) rejectWith(pr *Proposal, err error) {
 	pr.Status = StatusRejected
 	pr.err = err
 	pr.Reason = err.Error()
-	if ce, ok := err.(*ConstraintError); ok {
+	if ce := (*ConstraintError)(nil); errors.As(err, &ce) {
 		pr.Rule, pr.Reason = ce.Rule, ce.Reason
 	}
 	if l.pendingKey[pr.Mod.Key] == pr.ID {

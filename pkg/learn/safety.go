@@ -66,7 +66,6 @@ type history struct {
 	ev    []Event
 	start int
 	n     int
-	last  int // direction of the last change
 }
 
 // push appends e, dropping the oldest event once capacity are held. Storage grows with use, so
@@ -201,11 +200,7 @@ func (s *safety) histFor(key string) *history {
 
 func (s *safety) recordChange(m *Modification, now time.Time) {
 	h := s.histFor(m.Key)
-	e := changeEvent(m, now)
-	if e.Dir != 0 {
-		h.last = e.Dir
-	}
-	h.push(e, s.capHist)
+	h.push(changeEvent(m, now), s.capHist)
 }
 
 func (s *safety) recordEval(key string, improved, degraded bool, now time.Time) {
