@@ -510,3 +510,73 @@ func TestSummary(t *testing.T) {
 		t.Errorf("target status %+v", ts)
 	}
 }
+
+func TestKnowledgeSummaries(t *testing.T) {
+	l, err := NewLearner(NewConfig(nil), WithFeedbackRate(1e6, 1e6))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 1000 {
+		id := fmt.Sprint("s", i)
+		o := &Observation{Stream: id, Tenant: "t", Model: "m",
+			Signals:  []Signal{{"tokens", float64(i + 1)}},
+			Verdicts: []Verdict{{Analyser: "verifier", Rule: "pii", Score: float64(i) / 1000, Flagged: i%4 == 0, At: -1}}}
+		if err := l.Observe(o); err != nil {
+			t.Fatal(err)
+		}
+		if i%4 == 0 {
+			lb := LabelTruePositive
+			if i%8 == 0 {
+				lb = LabelFalsePositive
+			}
+			if err := l.Feedback(&Feedback{Stream: id, Analyser: "verifier", Rule: "pii", Label: lb}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	ss := l.Knowledge().Summaries()
+	if len(ss) != 1 || ss[0].Responses != 1000 || len(ss[0].Signals) != 1 || len(ss[0].Scores) != 1 {
+		t.Fatalf("%+v", ss)
+	}
+	sig := ss[0].Signals[0]
+	// tokens are 1..1000: the median (rank 499) is 500 and p99 (rank 989) is 990, each within 1%.
+	if math.Abs(sig.P50-500) > 5 || math.Abs(sig.P99-990) > 9.9 || sig.Min != 1 || sig.Max != 1000 || sig.Mean != 500.5 {
+		t.Errorf("signal summary %+v", sig)
+	}
+	fr := ss[0].FlagRates[0]
+	if fr.Hits != 250 || fr.Trials != 1000 || !(fr.Lo < 0.25 && fr.Hi > 0.25) {
+		t.Errorf("flag rate %+v", fr)
+	}
+	fp := ss[0].FPRates[0]
+	if fp.Hits != 125 || fp.Trials != 250 || fp.P != 0.5 {
+		t.Errorf("FP rate %+v", fp)
+	}
+}
+
+func TestDepthSetsMetaKeys(t *testing.T) {
+	for depth, want := range map[int][]string{2: nil, 3: nil, 4: {"rate3"}, 5: {"rate3", "rate4"}} {
+		l, err := NewLearner(NewConfig(map[string]Value{thKey: Number(1)}), WithDepth(depth),
+			WithTargets(Target{Key: thKey, Analyser: "verifier", Rule: "pii", FPRate: 0.1, Direction: 1, Gain: 1, Evidence: 10}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, k := range l.Initial().Keys() {
+			if i := strings.LastIndex(k, "/rate"); i >= 0 {
+				got = append(got, k[i+1:])
+			}
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("depth %d: rate keys %v, want %v", depth, got, want)
+		}
+		if l.Initial().Number(GainKey(thKey), 0) != 1 || l.Initial().Number(EvidenceKey(thKey), 0) != 10 {
+			t.Errorf("depth %d: gain/evidence defaults missing", depth)
+		}
+	}
+	if _, err := NewLearner(NewConfig(nil), WithDepth(6)); !errors.Is(err, ErrInvalid) {
+		t.Errorf("depth 6: %v", err)
+	}
+	if _, err := NewLearner(NewConfig(nil), WithTargets(Target{Key: thKey, Analyser: "v", FPRate: 0.1, Direction: 1, Gain: 1, Evidence: 1})); !errors.Is(err, ErrInvalid) {
+		t.Errorf("target key missing from config: %v", err)
+	}
+}

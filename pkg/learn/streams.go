@@ -16,7 +16,6 @@ type streamEntry struct {
 
 type streamVerdict struct {
 	rk         RuleKey
-	score      float64
 	flagged    bool
 	label      Label
 	labelBatch uint64 // the policy batch the label was counted in (thresholdPolicy.batch)
@@ -46,6 +45,6 @@ func (t *streamTable) put(o *Observation, tm TenantModel, rev uint64) {
 	e.verdicts = e.verdicts[:0]
 	for i := range o.Verdicts {
 		v := &o.Verdicts[i]
-		e.verdicts = append(e.verdicts, streamVerdict{rk: RuleKey{v.Analyser, v.Rule}, score: v.Score, flagged: v.Flagged})
+		e.verdicts = append(e.verdicts, streamVerdict{rk: RuleKey{v.Analyser, v.Rule}, flagged: v.Flagged})
 	}
 }
