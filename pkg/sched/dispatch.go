@@ -26,6 +26,9 @@ func (s *Scheduler[T]) Dispatch(dst []Result[T], n int) []Result[T] {
 func (s *Scheduler[T]) DispatchAt(at time.Time, dst []Result[T], n int) []Result[T] {
 	s.mu.Lock()
 	now := s.nowAt(at)
+	if s.depth > s.cfg.ShedDepth { // after Reconfigure lowered it
+		s.shedDepth(now)
+	}
 	dst = s.drainOut(dst)
 	s.wake(now)
 	s.sweep(now)

@@ -186,3 +186,23 @@ func absDur(d time.Duration) time.Duration {
 	}
 	return d
 }
+
+// TestReconfigureSheds: lowering ShedDepth at run time sheds on the next Dispatch.
+func TestReconfigureSheds(t *testing.T) {
+	cfg := overloadConfig()
+	s, clk := newTest[int](t, cfg)
+	for i := 0; i < 10; i++ {
+		mustSubmit(t, s, Item[int]{Stream: "l", Seq: uint64(i), Class: Low, Payload: i})
+	}
+	if err := s.Submit(Item[int]{Stream: "x", Class: Low, Deadline: clk.Now().Add(time.Hour)}); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("deadline an hour ahead: %v", err)
+	}
+	cfg.ShedDepth = 4
+	if err := s.Reconfigure(cfg); err != nil {
+		t.Fatal(err)
+	}
+	rs := s.Dispatch(nil, 0)
+	if len(rs) != 6 || rs[0].Reason != ReasonDepth || rs[0].Payload != 0 || s.Len() != 4 {
+		t.Fatalf("after lowering ShedDepth: %d results, %d left", len(rs), s.Len())
+	}
+}

@@ -114,11 +114,11 @@ func TestFixedPriorityOrder(t *testing.T) {
 		mustSubmit(t, s, Item[string]{Stream: stream, Class: c, Seq: seq, Deadline: base.Add(dl), Payload: fmt.Sprint(stream, seq)})
 	}
 	sub("a", Low, 0, time.Millisecond)
-	sub("b", Normal, 0, time.Hour)
+	sub("b", Normal, 0, time.Minute)
 	sub("a", Low, 1, time.Millisecond)
-	sub("c", Critical, 0, time.Hour)
-	sub("b", Normal, 1, time.Hour)
-	sub("d", Normal, 0, time.Minute)
+	sub("c", Critical, 0, time.Minute)
+	sub("b", Normal, 1, time.Minute)
+	sub("d", Normal, 0, time.Second)
 	got := payloads(s.Dispatch(nil, 10))
 	want := []string{"c0", "b0", "b1", "d0", "a0", "a1"}
 	if !slices.Equal(got, want) {

@@ -378,8 +378,10 @@ func (s *Scheduler[T]) nodeChanged(n *ctNode[T]) {
 // item's Tenant and Class, through admission control (use Open first to choose a budget or
 // see the decision). Errors: *InvalidError for a bad item, *RejectedError when admission
 // refuses the response, *SeqError for a sequence number already released or queued,
-// *QueueFullError when there is no room, *CapacityError when the tenant table is full. On
-// error the item stays with the caller; nothing was queued.
+// *QueueFullError when there is no room, *CapacityError when the tenant table is full. A
+// Deadline more than MaxBudget ahead is an *InvalidError; one already past is accepted (the
+// item is late: shed under ShedLate, else released and counted as a miss). On error the item
+// stays with the caller; nothing was queued.
 //
 // To make room for an item, Submit may shed queued items of lower classes; Dispatch hands
 // those back, before anything it releases.
@@ -437,6 +439,10 @@ func (s *Scheduler[T]) submit(it Item[T], at time.Time) error {
 	switch {
 	case !it.Deadline.IsZero():
 		sl.dl = int64(it.Deadline.Sub(s.epoch))
+		if sl.dl-now > int64(MaxBudget) {
+			s.mu.Unlock()
+			return &InvalidError{Field: "item.deadline", Reason: "more than " + MaxBudget.String() + " ahead"}
+		}
 	case r.budget > 0:
 		sl.dl = now + r.budget
 	case s.cfg.Classes[r.class].Budget > 0:
