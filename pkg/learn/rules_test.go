@@ -304,3 +304,73 @@ func TestPolicyUnderRules(t *testing.T) {
 		t.Errorf("θ = %v, want just above the floor %v", theta, floor)
 	}
 }
+
+func TestRestoreFromAudit(t *testing.T) {
+	clk := newFakeClock()
+	opts := func() []Option {
+		return []Option{WithClock(clk.now), WithFeedbackRate(1e6, 1e6),
+			WithTargets(Target{Key: thKey, Analyser: "verifier", Rule: "pii", FPRate: targetFDR, Direction: 1, Gain: 8, Evidence: 30}),
+			WithBounds(Bound{Key: "verifier/*/threshold", Min: -1, Max: 6, MaxStep: 0.5}),
+			WithRules(EvaluateFirstRule("evaluate-first", "verifier/*/threshold"), RateRule("rate", "verifier/*/threshold", 1, 10*time.Minute))}
+	}
+	init := NewConfig(map[string]Value{thKey: Number(0)})
+	l, err := NewLearner(init, opts()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(51, 52))
+	runThreshold(t, l, clk, rng, 3000, 1, nil)
+	if s := l.Summary(); s.Revision < 3 || s.Rejected == 0 {
+		t.Fatalf("scenario too thin to test restoring: %+v", s)
+	}
+	// One pending proposal at the time of the "restart".
+	p, err := l.Propose(Modification{Key: "compare/x", Old: Absent(), New: Number(1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	trail := l.Audit(1)
+
+	r, err := NewLearner(init, opts()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Restore(trail); err != nil {
+		t.Fatal(err)
+	}
+	if !r.Config().Equal(l.Config()) {
+		t.Fatal("restored configuration differs")
+	}
+	a, b := l.Proposals(), r.Proposals()
+	if len(a) != len(b) {
+		t.Fatalf("%d proposals restored, want %d", len(b), len(a))
+	}
+	for i := range a {
+		if a[i].ID != b[i].ID || a[i].Status != b[i].Status || a[i].Revision != b[i].Revision || a[i].Rule != b[i].Rule {
+			t.Errorf("proposal %d: restored %+v, want %+v", a[i].ID, b[i], a[i])
+		}
+	}
+	if pend := r.Pending(); len(pend) != 1 || pend[0].ID != p.ID {
+		t.Errorf("pending after restore: %+v", pend)
+	}
+	// The rules see the same history: the same proposal gets the same answer, now and after
+	// the rate window.
+	m := Modification{Key: thKey, Old: l.Config().Get(thKey), New: Number(l.Config().Number(thKey, 0) + 0.1)}
+	for range 2 {
+		if e1, e2 := ruleOf(l.Check(m)), ruleOf(r.Check(m)); e1 != e2 {
+			t.Errorf("check after restore: %q, original %q", e2, e1)
+		}
+		clk.add(11 * time.Minute)
+	}
+	if _, err := r.Apply(p.ID); err != nil {
+		t.Errorf("apply restored pending proposal: %v", err)
+	}
+	if err := r.Restore(trail); !errors.Is(err, ErrState) {
+		t.Errorf("second restore: %v", err)
+	}
+	bad := append([]AuditEntry(nil), trail...)
+	bad[0].Seq = 7
+	r2, _ := NewLearner(init, opts()...)
+	if err := r2.Restore(bad); !errors.Is(err, ErrStale) {
+		t.Errorf("bad sequence: %v", err)
+	}
+}
