@@ -1,7 +1,9 @@
 package compare_test
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -9,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/midstream/midstream/pkg/bus"
 	"github.com/midstream/midstream/pkg/bus/bustest"
 	"github.com/midstream/midstream/pkg/wire"
 	"github.com/midstream/midstream/services/compare"
@@ -379,5 +382,38 @@ func TestConversationCrossMatching(t *testing.T) {
 	}
 	if vs := h.verdictsOf("third"); len(vs) != 0 {
 		t.Errorf("third: %+v", vs)
+	}
+}
+
+func TestSeedReferencesOnlyWhenAbsentAndLoadConfig(t *testing.T) {
+	env := bustest.Start(t, bus.Topology{Partitions: 1})
+	ctx := context.Background()
+	seed, _ := json.Marshal([]compare.ReferenceSpec{{ID: "orion", Text: systemPrompt}})
+	if _, err := compare.SeedReferences(ctx, env.JS, []byte(`[{"id":"x"}]`)); !errors.Is(err, compare.ErrConfig) {
+		t.Fatalf("invalid seed: %v", err)
+	}
+	if ok, err := compare.SeedReferences(ctx, env.JS, seed); !ok || err != nil {
+		t.Fatalf("first seed: %v %v", ok, err)
+	}
+	other, _ := json.Marshal([]compare.ReferenceSpec{{ID: "aurora", Text: otherPrompt}})
+	if ok, err := compare.SeedReferences(ctx, env.JS, other); ok || err != nil {
+		t.Fatalf("second seed: %v %v", ok, err)
+	}
+	kv, _ := env.JS.KeyValue(ctx, bus.BucketConfig)
+	if _, err := kv.Put(ctx, compare.ConfigKey(compare.KeyRepetition), []byte(`{"min_count":7}`)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := kv.Put(ctx, compare.ConfigKey(compare.KeyConversation), []byte(`{"min_tokens":1}`)); err != nil {
+		t.Fatal(err)
+	}
+	a, err := compare.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := compare.LoadConfig(ctx, env.JS, a); !errors.Is(err, compare.ErrConfig) {
+		t.Fatalf("LoadConfig: %v (the conversation value is invalid)", err)
+	}
+	if !slices.Equal(a.Library().IDs(), []string{"orion"}) || a.Repetition().MinCount != 7 || a.Conversation() != compare.DefaultConversation() {
+		t.Fatalf("loaded %v %+v %+v", a.Library().IDs(), a.Repetition(), a.Conversation())
 	}
 }
