@@ -1,13 +1,42 @@
 package rules
 
-func isDigit(c byte) bool  { return c >= '0' && c <= '9' }
-func isLetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
-func isWord(c byte) bool   { return isLetter(c) || isDigit(c) || c == '_' }
+// Byte classes of the PII scanners, looked up once per byte.
+const (
+	clDigit  = 1 << iota // 0-9
+	clLetter             // A-Z a-z
+	clWord               // letters, digits, '_'
+	clLocal              // may appear in an e-mail local part: [A-Za-z0-9._%+-]
+	clStart              // may start a number run: digit, '+', '('
+)
+
+var byteClass = func() (t [256]uint8) {
+	for c := 0; c < 256; c++ {
+		b := byte(c)
+		if b >= '0' && b <= '9' {
+			t[c] |= clDigit | clWord | clLocal | clStart
+		}
+		if b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' {
+			t[c] |= clLetter | clWord | clLocal
+		}
+		switch b {
+		case '_':
+			t[c] |= clWord | clLocal
+		case '.', '%', '+', '-':
+			t[c] |= clLocal
+		}
+		if b == '+' || b == '(' {
+			t[c] |= clStart
+		}
+	}
+	return t
+}()
+
+func isDigit(c byte) bool  { return byteClass[c]&clDigit != 0 }
+func isLetter(c byte) bool { return byteClass[c]&clLetter != 0 }
+func isWord(c byte) bool   { return byteClass[c]&clWord != 0 }
 
 // isLocal reports whether c may appear in the local part of an e-mail address.
-func isLocal(c byte) bool {
-	return isLetter(c) || isDigit(c) || c == '.' || c == '_' || c == '%' || c == '+' || c == '-'
-}
+func isLocal(c byte) bool { return byteClass[c]&clLocal != 0 }
 
 // emailState recognises e-mail addresses byte by byte. It fires once per '@', at the first
 // byte at which the text ends with local@label(.label)*.tt: a local part of 1..64 bytes of
@@ -26,6 +55,17 @@ type emailState struct {
 const maxLocalPart = 64
 
 func (e *emailState) step(c byte) bool {
+	if !e.inDomain && c != '@' {
+		// Outside a domain only the local-part run matters: the common case of prose.
+		if isLocal(c) {
+			if e.localRun <= maxLocalPart {
+				e.localRun++
+			}
+		} else {
+			e.localRun = 0
+		}
+		return false
+	}
 	fire := false
 	if e.inDomain {
 		switch {
@@ -106,6 +146,10 @@ func luhnDouble(d int) int {
 
 // step feeds one byte and returns the kinds of number that a run ending at this byte is.
 func (n *numberState) step(c byte) numberEvent {
+	if !n.in && byteClass[c]&clStart == 0 {
+		n.prev = c // the common case of prose: nothing starts here
+		return 0
+	}
 	var ev numberEvent
 	if n.in {
 		switch {
@@ -132,7 +176,7 @@ func (n *numberState) step(c byte) numberEvent {
 			n.in = false
 		}
 	}
-	if !n.in && (isDigit(c) || c == '+' || c == '(') && !isWord(n.prev) {
+	if !n.in && byteClass[c]&clStart != 0 && !isWord(n.prev) {
 		n.in = true
 		n.digits, n.seps, n.badSep, n.luhn0, n.luhn1 = 0, 0, false, 0, 0
 		n.card = isDigit(c)
