@@ -75,6 +75,10 @@ func demoCmd(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.
 	return 0
 }
 
+// demoSummaryHooks print service-specific sections at the end of the demo summary (a service's
+// file in this package appends to it from init); they get the demo's NATS connection.
+var demoSummaryHooks []func(ctx context.Context, nc *nats.Conn, out io.Writer)
+
 // demoStats are the demo's live counters and samples.
 type demoStats struct {
 	started, finished, stopped, failed atomic.Int64
@@ -87,6 +91,7 @@ type demoStats struct {
 	kinds                              map[demoKind]int
 	verdicts                           map[string]int             // "analyser kind status" → count
 	verdictLat                         map[string][]time.Duration // analyser → chunk at ingest → verdict seen
+	flagged                            []wire.Verdict             // verdicts that found something, for feedback
 }
 
 // runDemo streams cfg.responses synthetic responses through ingest at cfg.addr and prints live
@@ -132,6 +137,9 @@ func runDemo(ctx context.Context, cfg demoConfig, nc *nats.Conn, out io.Writer) 
 			st.mu.Lock()
 			defer st.mu.Unlock()
 			st.verdicts[v.Analyser+" "+v.Kind+" "+v.Status]++
+			if flagged(v) {
+				st.flagged = append(st.flagged, *v)
+			}
 			if ns, err := strconv.ParseInt(m.Header.Get(wire.HeaderReceived), 10, 64); err == nil {
 				st.verdictLat[v.Analyser] = append(st.verdictLat[v.Analyser], time.Since(time.Unix(0, ns)))
 			}
@@ -182,7 +190,13 @@ func runDemo(ctx context.Context, cfg demoConfig, nc *nats.Conn, out io.Writer) 
 			printProgress(out, st, cfg.responses, time.Since(begin))
 			// Verdicts and actions for the last chunks may still be in flight.
 			settle(ctx, st, 2*time.Second)
+			if nc != nil {
+				sendFeedback(ctx, nc, st, kindOf, out)
+			}
 			printSummary(out, st, time.Since(begin))
+			for _, h := range demoSummaryHooks {
+				h(ctx, nc, out)
+			}
 			return ctx.Err()
 		case <-tick.C:
 			printProgress(out, st, cfg.responses, time.Since(begin))
@@ -346,4 +360,55 @@ func round(d time.Duration) time.Duration {
 		return d.Round(10 * time.Microsecond)
 	}
 	return d.Round(time.Microsecond)
+}
+
+// flagged says whether a verdict reports a finding (as opposed to a classification that found
+// nothing, or a rule that holds).
+func flagged(v *wire.Verdict) bool {
+	switch v.Status {
+	case "detected", "false", "violated", "shed":
+		return true
+	}
+	return v.Action != ""
+}
+
+// sendFeedback plays the labeller: the demo knows what each response really was, so every
+// finding on an ordinary response is a false positive and every finding on a response built to
+// misbehave is a true positive. metalearn learns from these labels.
+func sendFeedback(ctx context.Context, nc *nats.Conn, st *demoStats, kindOf map[string]demoKind, out io.Writer) {
+	st.mu.Lock()
+	verdicts := slices.Clone(st.flagged)
+	st.mu.Unlock()
+	seen := map[string]bool{}
+	var tp, fp int
+	for _, v := range verdicts {
+		key := v.Stream + "/" + v.Analyser + "/" + v.Rule
+		if seen[key] || v.Analyser == "scheduler" {
+			continue
+		}
+		seen[key] = true
+		k, ok := kindOf[v.Stream]
+		if !ok {
+			continue
+		}
+		label := wire.LabelTruePositive
+		if k == kindNormal {
+			label = wire.LabelFalsePositive
+			fp++
+		} else {
+			tp++
+		}
+		fb := wire.Feedback{Stream: v.Stream, Analyser: v.Analyser, Rule: v.Rule, Label: label, Source: "midstream-demo", Time: time.Now().UTC()}
+		m := nats.NewMsg(wire.FeedbackSubject(v.Stream))
+		m.Data, _ = json.Marshal(fb)
+		m.Header.Set(wire.HeaderSchema, wire.SchemaFeedback)
+		if err := nc.PublishMsg(m); err != nil {
+			fmt.Fprintln(out, "demo: feedback:", err)
+			return
+		}
+	}
+	_ = nc.FlushWithContext(ctx)
+	if tp+fp > 0 {
+		fmt.Fprintf(out, "feedback sent      %d true positives, %d false positives\n", tp, fp)
+	}
 }
