@@ -63,6 +63,7 @@ type Result struct {
 	Correlation *CorrelationDimension `json:"correlation,omitempty"`
 	Surrogate   *SurrogateTest        `json:"surrogate,omitempty"`
 	Settling    SettlingTest          `json:"settling"`
+	UnitRoot    *UnitRootTest         `json:"unit_root,omitempty"`
 	Periodicity PeriodEstimate        `json:"periodicity"`
 
 	Attractor Attractor `json:"attractor"`
@@ -87,6 +88,8 @@ type Result struct {
 //   - LimitCycle if the series recurs at every multiple of a period (DetectPeriod);
 //     Confidence = the fraction of variance the recurrence reproduces (Explained). The
 //     exponent is then fitted over whole periods and is near 0.
+//   - Stochastic if the series has a unit root (TestUnitRoot: it wanders like a random
+//     walk; no bounded attractor), Confidence = the Dickey–Fuller p-value.
 //   - otherwise the surrogate test (TestSurrogates) decides. If it does not reject the
 //     linear stochastic null: Stochastic, Confidence = its p-value (how typical the data
 //     are among surrogates; it is not a probability of being stochastic). If it rejects
@@ -132,7 +135,7 @@ func analyze(x []float64, cfg config) (*Result, error) {
 	tau := r.Delay.Delay
 	// Dimension.
 	maxDim := cfg.maxDim
-	for maxDim > 1 && (maxDim+1)*tau+2*w+16 > n {
+	for maxDim > 1 && ((maxDim+1)*tau+2*w+16 > n || (maxDim-1)*tau >= n/2) {
 		maxDim--
 	}
 	if cfg.dim > 0 {
@@ -192,8 +195,18 @@ func analyze(x []float64, cfg config) (*Result, error) {
 		r.Reason = fmt.Sprintf("recurs every %.4g samples over %d periods, reproducing %.1f%% of the variance",
 			r.Period, len(r.Periodicity.Errors), 100*r.Periodicity.Explained)
 	default:
+		ur := TestUnitRoot(x, cfg.alpha)
+		r.UnitRoot = &ur
+		if ur.UnitRoot {
+			r.Attractor = Stochastic
+			r.Confidence = ur.PValue
+			r.Reason = fmt.Sprintf("unit root not rejected (augmented Dickey-Fuller p = %.2g): the series wanders instead of returning to a bounded set", ur.PValue)
+			break
+		}
 		h := max(1, tau)
-		st, err := TestSurrogates(x, min(m, 6), tau, h, w, cfg.surrogates, cfg.alpha, cfg.seed)
+		// The statistic needs enough dimensions to unfold the dynamics locally, not the
+		// full embedding: beyond 4 the neighbour search costs more than it discriminates.
+		st, err := TestSurrogates(x, min(m, 4), tau, h, w, cfg.surrogates, cfg.alpha, cfg.seed)
 		if err != nil {
 			warn("surrogate test: %v", err)
 			r.Attractor = Unknown

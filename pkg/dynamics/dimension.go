@@ -25,7 +25,7 @@ type DimensionEstimate struct {
 const (
 	fnnRtol      = 15
 	fnnAtol      = 2
-	fnnThreshold = 0.05
+	fnnThreshold = 0.02
 	caoThreshold = 0.05
 )
 
@@ -83,14 +83,25 @@ func SelectDimension(x []float64, tau, maxDim, theiler int) (DimensionEstimate, 
 		}
 		e[m-1] = sa / float64(nPairs)
 		es[m-1] = ss / float64(nPairs)
+		if m >= 2 && fnn[m-2] < fnnThreshold {
+			// Dimension m-1 is enough; E(m) completes Cao's E1(m-1). Higher dimensions
+			// would only cost time.
+			fnn, e1len := fnn[:m-1], m-1
+			est := DimensionEstimate{Dim: m - 1, Method: "fnn", FNN: fnn, E1: make([]float64, e1len), E2: make([]float64, e1len)}
+			caoRatios(est.E1, est.E2, e, es)
+			for d := 1; d <= m-1; d++ {
+				if fnn[d-1] < fnnThreshold {
+					est.Dim = d
+					break
+				}
+			}
+			return est, nil
+		}
 	}
 	// E(m) uses points up to dimension m+1, so E1(m) = E(m+1)/E(m) is known for m < maxDim+1.
 	e1 := make([]float64, maxDim)
 	e2 := make([]float64, maxDim)
-	for m := 1; m <= maxDim; m++ {
-		e1[m-1] = e[m] / e[m-1]
-		e2[m-1] = es[m] / max(es[m-1], math.SmallestNonzeroFloat64)
-	}
+	caoRatios(e1, e2, e, es)
 	est := DimensionEstimate{FNN: fnn, E1: e1, E2: e2}
 	for m := 1; m <= maxDim; m++ {
 		if fnn[m-1] < fnnThreshold {
@@ -107,4 +118,12 @@ func SelectDimension(x []float64, tau, maxDim, theiler int) (DimensionEstimate, 
 	}
 	est.Dim, est.Method = maxDim, "max_dimension"
 	return est, nil
+}
+
+// caoRatios fills E1(m) = E(m+1)/E(m) and E2(m) = E*(m+1)/E*(m) for m = 1..len(e1).
+func caoRatios(e1, e2, e, es []float64) {
+	for m := 1; m <= len(e1); m++ {
+		e1[m-1] = e[m] / e[m-1]
+		e2[m-1] = es[m] / max(es[m-1], math.SmallestNonzeroFloat64)
+	}
 }

@@ -78,12 +78,17 @@ func (p *prefix) fit(lo, hi int) (LineFit, int) {
 // straddle a bend, off the steep initial transient of flows. If no window meets tol,
 // it returns the window with the smallest residual among those of minimum size and
 // ok = false.
+const bestLinearGrid = 160
+
 func bestLinear(xs, ys []float64, lo, hi, minLen int, minSpan, tol float64) (best LineFit, ok bool) {
 	p := newPrefix(xs, ys)
 	bestRise := -1.0
 	fallback := LineFit{RMS: inf}
-	for a := lo; a < hi; a++ {
-		for b := a + minLen; b <= hi; b++ {
+	// Long curves are searched on a grid of at most ~bestLinearGrid window ends, which
+	// bounds the cost at O(grid²) fits and changes the chosen window by less than a step.
+	step := max(1, (hi-lo)/bestLinearGrid)
+	for a := lo; a < hi; a += step {
+		for b := a + minLen; b <= hi; b += step {
 			if xs[b-1]-xs[a] < minSpan {
 				continue
 			}

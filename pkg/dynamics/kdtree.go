@@ -9,6 +9,10 @@ type kdTree struct {
 	pts   []float64 // coordinates in tree order, m per point
 	idx   []int32   // original index of each tree slot
 	nodes []kdNode
+	// minD2 is the squared distance at or below which two points count as identical:
+	// 1e-20 of the points' total variance, i.e. a distance of 1e-10 standard deviations,
+	// far below any measurement and above floating-point round-off of repeated values.
+	minD2 float64
 	lo    []float64 // scratch bounding box during build
 	hi    []float64
 }
@@ -35,6 +39,11 @@ func (t *kdTree) reset(e Embedding, n int) {
 			row[c] = e.x[i+c*e.tau]
 		}
 	}
+	var v float64
+	if n > 0 {
+		_, v = meanVar(e.x[:n+(m-1)*e.tau])
+	}
+	t.minD2 = 1e-20 * v * float64(m)
 	t.nodes = t.nodes[:0]
 	t.lo = grow(t.lo, m)
 	t.hi = grow(t.hi, m)
@@ -136,7 +145,7 @@ func (t *kdTree) swap(a, b int32) {
 }
 
 // nearest returns the index and squared distance of the point nearest to q at a non-zero
-// distance whose index j satisfies |j-qi| > w (Theiler exclusion; pass qi = -w-1 for
+// distance (above minD2) whose index j satisfies |j-qi| > w (Theiler exclusion; pass qi = -w-1 for
 // none). Exact duplicates are skipped because a zero distance carries no information about
 // divergence (and its logarithm is -Inf). It returns j = -1 if there is no such point.
 func (t *kdTree) nearest(q []float64, qi, w int) (int, float64) {
@@ -175,7 +184,7 @@ func (s *kdSearch) visit(id int32) {
 					break
 				}
 			}
-			if d2 > 0 && d2 < s.bd {
+			if d2 > t.minD2 && d2 < s.bd {
 				s.bd, s.best = d2, j
 			}
 		}

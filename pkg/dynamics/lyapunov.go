@@ -45,7 +45,7 @@ type RosensteinConfig struct {
 	// Period, when positive, fits the curve over the longest whole number of periods,
 	// which cancels the ripple of a periodic signal.
 	Period float64
-	// Tol is the largest RMS residual (nats) of a straight stretch (default 0.05).
+	// Tol is the largest RMS residual (nats) of a straight stretch (default 0.03).
 	Tol float64
 	// Dt is the sampling interval (default 1).
 	Dt float64
@@ -58,7 +58,7 @@ type RosensteinConfig struct {
 // its nearest neighbour outside the Theiler window, the mean logarithm of their distance
 // is followed for Steps samples, and the slope of the straight part of that curve is the
 // exponent. Pairs at zero distance are skipped (periodic and settled series repeat points
-// exactly). Reference points and neighbours are taken among the first Len()-Steps points
+// exactly; distances below 1e-10 standard deviations count as zero). Reference points and neighbours are taken among the first Len()-Steps points
 // so every step averages the same pairs.
 //
 // The straight part is chosen automatically (see bestLinear): among stretches spanning at
@@ -96,7 +96,7 @@ func Rosenstein(e Embedding, cfg RosensteinConfig) (LyapunovEstimate, error) {
 		cfg.MinSpan = max(mp, 4)
 	}
 	if cfg.Tol == 0 {
-		cfg.Tol = 0.05
+		cfg.Tol = 0.03
 	}
 	K := cfg.Steps
 	np := e.n - K
@@ -126,7 +126,7 @@ func Rosenstein(e Embedding, cfg RosensteinConfig) (LyapunovEstimate, error) {
 			for c := 0; c < m; c++ {
 				s += d2[k+c*tau]
 			}
-			if s > 0 {
+			if s > tree.minD2 {
 				sum[k] += math.Log(s)
 				cnt[k]++
 			}

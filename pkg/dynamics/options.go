@@ -54,7 +54,7 @@ func WithSurrogates(k int, alpha float64) Option {
 // deterministic for a given seed.
 func WithSeed(seed uint64) Option { return func(c *config) { c.seed = seed } }
 
-// WithCorrelationRefs bounds the reference points of the correlation sum (default 1000).
+// WithCorrelationRefs bounds the reference points of the correlation sum (default 500).
 func WithCorrelationRefs(r int) Option { return func(c *config) { c.gpRefs = r } }
 
 // WithCurves keeps the curves (mutual information, divergence, correlation sums, FNN) in
@@ -69,7 +69,7 @@ func WithHop(h int) Option { return func(c *config) { c.hop = h } }
 const MinLength = 100
 
 func newConfig(opts []Option) (config, error) {
-	c := config{dt: 1, theiler: -1, maxDim: 6, maxDelay: 100, surrogates: 19, alpha: 0.05, seed: 1, gpRefs: 1000}
+	c := config{dt: 1, theiler: -1, maxDim: 6, maxDelay: 100, surrogates: 19, alpha: 0.05, seed: 1, gpRefs: 500}
 	for _, o := range opts {
 		o(&c)
 	}

@@ -60,6 +60,14 @@ func DetectPeriod(x []float64, maxPeriod int) PeriodEstimate {
 		return est
 	}
 	p := float64(t0) + parabolic(d[t0-1], d[t0], d[t0+1])
+	// A fractional period (7.5 samples) first shows at an integer multiple (15): try the
+	// divisors of the candidate at fractional lags.
+	for q := 4; q >= 2; q-- {
+		if c := p / float64(q); c >= 2 && diffFn(x, c, v) < periodTol {
+			p = c
+			break
+		}
+	}
 	// Refine on the largest multiple that leaves at least a period of overlap.
 	k := min(int(float64(n)/p)-1, periodMaxMultiples)
 	if k < periodMinMultiples {

@@ -27,7 +27,7 @@ type Surrogates struct {
 	ord    []int
 	pairs  []valIdx
 	rng    *rand.Rand
-	// MaxIter bounds the IAAFT iterations (default 30); iteration also stops when the
+	// MaxIter bounds the IAAFT iterations (default 20); iteration also stops when the
 	// rank order no longer changes.
 	MaxIter int
 }
@@ -44,7 +44,7 @@ func NewSurrogates(x []float64, seed uint64) *Surrogates {
 		ord:     make([]int, n),
 		pairs:   make([]valIdx, n),
 		rng:     rand.New(rand.NewPCG(seed, 0x5a77)),
-		MaxIter: 30,
+		MaxIter: 20,
 	}
 	sort.Float64s(s.sorted)
 	s.coef = s.fft.Coefficients(nil, x)
