@@ -319,7 +319,7 @@ func TestNoiseNeverStrange(t *testing.T) {
 // exponent per time unit beyond its tolerance.
 func TestClassifyStableUnderSampling(t *testing.T) {
 	for _, dt := range []float64{0.01, 0.02} {
-		r, err := Analyze(lorenz(2000, dt), WithDt(dt))
+		r, err := Analyze(lorenz(3000, dt), WithDt(dt))
 		if err != nil {
 			t.Fatal(err)
 		}
