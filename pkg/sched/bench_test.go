@@ -228,6 +228,24 @@ func BenchmarkTokenBucket(b *testing.B) {
 			l.Allow()
 		}
 	})
+	// allow-at passes the time in (AllowN(t, 1) for both), isolating the bucket from the
+	// cost of reading the clock.
+	b.Run("impl=sched/op=allow-at", func(b *testing.B) {
+		tb := mine(1e9, 1e9)
+		t0 := time.Now()
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			tb.AllowN(t0.Add(time.Duration(i)), 1)
+		}
+	})
+	b.Run("impl=xrate/op=allow-at", func(b *testing.B) {
+		l := rate.NewLimiter(1e9, 1e9)
+		t0 := time.Now()
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			l.AllowN(t0.Add(time.Duration(i)), 1)
+		}
+	})
 	b.Run("impl=sched/op=deny", func(b *testing.B) {
 		tb := mine(1e-3, 1)
 		tb.Allow()
