@@ -60,17 +60,17 @@ func (d *DTW) Accumulated(a, b []float64, limit float64) float64 {
 		if d.cfg.cost == Absolute {
 			return d.fullAbs(a, b, w)
 		}
-		if w >= max(n, m) {
-			return d.pairsSq(a, b)
-		}
-		return d.fullSq(a, b, w)
+		return d.pairsSq(a, b, w)
 	}
 	return d.pruned(a, b, w, limit, nil)
 }
 
-// fullSq is the plain banded DP with squared cost: two rows, 1-based columns, column 0 is the
-// +Inf border, and cell hi+1 of each row is set to +Inf because the next row reads it as "up".
-func (d *DTW) fullSq(a, b []float64, w int) float64 {
+// pairsSq is the banded squared-cost DP. It computes two rows per sweep over one stored row:
+// row r+1 trails row r by one column and takes its "up" and "diag" from registers, so the two
+// dependency chains (each cell waits for its left neighbour) overlap. Column 0 is the +Inf
+// border; before a pair starts, the stored row is valid on [lo-1, hi+1] of the previous row,
+// with +Inf at both ends. The arithmetic is the textbook recurrence, cell for cell.
+func (d *DTW) pairsSq(a, b []float64, w int) float64 {
 	n, m := len(a), len(b)
 	prev, cur := d.rows(m)
 	inf := math.Inf(1)
@@ -78,65 +78,18 @@ func (d *DTW) fullSq(a, b []float64, w int) float64 {
 	for j := 1; j <= m; j++ {
 		prev[j] = inf
 	}
-	for i := 1; i <= n; i++ {
-		lo, hi := max(1, i-w), min(m, i+w)
-		cur[lo-1] = inf
-		x := a[i-1]
-		pr := prev[lo-1 : hi+1]
-		cr := cur[lo : hi+1]
-		bb := b[lo-1 : hi]
-		_ = pr[len(cr)]
-		_ = bb[len(cr)-1]
-		left := inf
-		diag := pr[0]
-		for k := range cr {
-			up := pr[k+1]
-			mn := diag
-			if up < mn {
-				mn = up
-			}
-			if left < mn {
-				mn = left
-			}
-			t := x - bb[k]
-			v := t*t + mn
-			cr[k] = v
-			left = v
-			diag = up
-		}
-		if hi < m {
-			cur[hi+1] = inf
-		}
-		prev, cur = cur, prev
-	}
-	return prev[m]
-}
-
-// pairsSq is the unconstrained squared-cost DP computing two rows per sweep: row i+1 trails
-// row i by one column and takes its "up" and "diag" from registers, so the two dependency
-// chains (each cell waits for its left neighbour) overlap and only one row is stored. The
-// arithmetic is the same as fullSq, cell for cell.
-func (d *DTW) pairsSq(a, b []float64) float64 {
-	n, m := len(a), len(b)
-	prev, _ := d.rows(m)
-	inf := math.Inf(1)
-	prev[0] = 0
-	for j := 1; j <= m; j++ {
-		prev[j] = inf
-	}
-	i := 0
-	for ; i+2 <= n; i += 2 {
-		x1, x2 := a[i], a[i+1]
-		// Column 1 of the first row; the second row starts one column later.
-		t := x1 - b[0]
-		v1 := t*t + min2(prev[0], prev[1])
-		prev[0] = inf
-		diag1, left1 := prev[1], v1
-		p2, p1 := inf, v1
-		left2 := inf
+	b = b[:m]
+	r := 1
+	for ; r+1 <= n; r += 2 {
+		x1, x2 := a[r-1], a[r]
+		lo1, hi1 := max(1, r-w), min(m, r+w)
+		lo2, hi2 := max(1, r+1-w), min(m, r+1+w)
 		pr := prev[:m+1]
-		bb := b[:m]
-		for j := 2; j <= m; j++ {
+		diag1, left1 := pr[lo1-1], inf
+		p1, p2 := inf, inf // row r at the previous two columns
+		j := lo1
+		// Row r alone until row r+1's first column lies behind it.
+		for ; j <= lo2 && j <= hi1; j++ {
 			up1 := pr[j]
 			mn := diag1
 			if up1 < mn {
@@ -145,8 +98,24 @@ func (d *DTW) pairsSq(a, b []float64) float64 {
 			if left1 < mn {
 				mn = left1
 			}
-			t1 := x1 - bb[j-1]
-			v1 = t1*t1 + mn
+			t := x1 - b[j-1]
+			v1 := t*t + mn
+			p2, p1 = p1, v1
+			diag1, left1 = up1, v1
+		}
+		pr[lo2-1] = inf
+		left2 := inf
+		for ; j <= hi1; j++ {
+			up1 := pr[j]
+			mn := diag1
+			if up1 < mn {
+				mn = up1
+			}
+			if left1 < mn {
+				mn = left1
+			}
+			t1 := x1 - b[j-1]
+			v1 := t1*t1 + mn
 			mn2 := p2
 			if p1 < mn2 {
 				mn2 = p1
@@ -154,56 +123,64 @@ func (d *DTW) pairsSq(a, b []float64) float64 {
 			if left2 < mn2 {
 				mn2 = left2
 			}
-			t2 := x2 - bb[j-2]
+			t2 := x2 - b[j-2]
 			v2 := t2*t2 + mn2
 			pr[j-1] = v2
 			left2 = v2
 			p2, p1 = p1, v1
 			diag1, left1 = up1, v1
 		}
-		mn2 := p2
-		if p1 < mn2 {
-			mn2 = p1
-		}
-		if left2 < mn2 {
-			mn2 = left2
-		}
-		t2 := x2 - b[m-1]
-		prev[m] = t2*t2 + mn2
-	}
-	if i < n {
-		// One row left (odd n): the plain recurrence.
-		x := a[i]
-		left := inf
-		diag := prev[0]
-		for j := 1; j <= m; j++ {
-			up := prev[j]
-			mn := diag
-			if up < mn {
-				mn = up
+		// Row r+1's last columns: hi1 (up and diag in row r) and hi1+1 (diag only).
+		if hi1 >= lo2 {
+			mn2 := p2
+			if p1 < mn2 {
+				mn2 = p1
 			}
-			if left < mn {
-				mn = left
+			if left2 < mn2 {
+				mn2 = left2
 			}
-			t := x - b[j-1]
-			v := t*t + mn
-			prev[j-1] = left
-			left = v
-			diag = up
+			t2 := x2 - b[hi1-1]
+			left2 = t2*t2 + mn2
+			pr[hi1] = left2
 		}
-		prev[m] = left
+		if hi2 > hi1 {
+			mn2 := p1
+			if left2 < mn2 {
+				mn2 = left2
+			}
+			t2 := x2 - b[hi1]
+			pr[hi1+1] = t2*t2 + mn2
+		}
+		if hi2 < m {
+			pr[hi2+1] = inf
+		}
 	}
-	return prev[m]
+	if r > n {
+		return prev[m]
+	}
+	// One row left (odd n).
+	lo, hi := max(1, r-w), min(m, r+w)
+	x := a[r-1]
+	left, diag := inf, prev[lo-1]
+	for j := lo; j <= hi; j++ {
+		up := prev[j]
+		mn := diag
+		if up < mn {
+			mn = up
+		}
+		if left < mn {
+			mn = left
+		}
+		t := x - b[j-1]
+		left = t*t + mn
+		cur[j] = left
+		diag = up
+	}
+	return cur[m]
 }
 
-func min2(x, y float64) float64 {
-	if y < x {
-		return y
-	}
-	return x
-}
-
-// fullAbs is fullSq with absolute cost.
+// fullAbs is the plain banded DP with absolute cost: two rows, 1-based columns, column 0 is the
+// +Inf border, and cell hi+1 of each row is set to +Inf because the next row reads it as "up".
 func (d *DTW) fullAbs(a, b []float64, w int) float64 {
 	n, m := len(a), len(b)
 	prev, cur := d.rows(m)
