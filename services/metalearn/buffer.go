@@ -1,0 +1,187 @@
+package metalearn
+
+import (
+	"math"
+	"strings"
+	"time"
+
+	"github.com/midstream/midstream/pkg/learn"
+	"github.com/midstream/midstream/pkg/wire"
+)
+
+// response is the buffer of one response until it is observed: its metadata and signals from
+// CHUNKS, its verdicts from VERDICTS. Memory: at most maxTokens token strings (their text is
+// bounded by wire.MaxTokenText) plus one int per chunk up to maxTokens chunks, and at most
+// learn.MaxVerdicts verdicts.
+type response struct {
+	stream        string
+	tenant, model string
+	first, last   time.Time // chunk timestamps
+	activity      time.Time // when the service last heard of it
+	final         bool
+	chunks        int
+	tokens        []string
+	tokenCount    int
+	chunkStart    []int // token index at which chunk seq starts, for seq < len
+	lpSum         float64
+	lpN           int
+	verdicts      []learn.Verdict
+	droppedV      int
+}
+
+func (r *response) addChunk(c *wire.Chunk, maxTokens int, now time.Time) {
+	r.activity = now
+	if c.Meta != nil {
+		r.tenant, r.model = c.Meta.Tenant, c.Meta.Model
+	}
+	if r.first.IsZero() || c.Time.Before(r.first) {
+		r.first = c.Time
+	}
+	if c.Time.After(r.last) {
+		r.last = c.Time
+	}
+	r.chunks++
+	if c.Seq < uint64(maxTokens) {
+		for uint64(len(r.chunkStart)) <= c.Seq {
+			r.chunkStart = append(r.chunkStart, -1)
+		}
+		r.chunkStart[c.Seq] = r.tokenCount
+	}
+	add := func(t string) {
+		if len(r.tokens) < maxTokens {
+			r.tokens = append(r.tokens, t)
+		}
+		r.tokenCount++
+	}
+	if len(c.Tokens) > 0 {
+		for i := range c.Tokens {
+			add(c.Tokens[i].Text)
+			if lp := c.Tokens[i].Logprob; !math.IsNaN(lp) && !math.IsInf(lp, 0) {
+				r.lpSum += lp
+				r.lpN++
+			}
+		}
+	} else {
+		for _, f := range strings.Fields(c.Text) {
+			add(f)
+		}
+	}
+	if c.Final {
+		r.final = true
+	}
+}
+
+func (r *response) addVerdict(v *wire.Verdict, now time.Time) {
+	r.activity = now
+	if len(r.verdicts) >= learn.MaxVerdicts {
+		r.droppedV++
+		return
+	}
+	at := -1
+	if v.Seq < uint64(len(r.chunkStart)) {
+		at = r.chunkStart[v.Seq]
+	}
+	score := v.Score
+	if math.IsNaN(score) || math.IsInf(score, 0) {
+		score = 0
+	}
+	rule := v.Rule
+	if rule == "" {
+		rule = v.Kind
+	}
+	r.verdicts = append(r.verdicts, learn.Verdict{Analyser: v.Analyser, Rule: rule, Score: score, Flagged: Flagged(v), At: at})
+}
+
+// observation turns the buffer into the learner's level-0 input.
+func (r *response) observation(now time.Time) *learn.Observation {
+	o := &learn.Observation{Stream: r.stream, Tenant: r.tenant, Model: r.model, Time: now, Verdicts: r.verdicts, Tokens: r.tokens}
+	if o.Tenant == "" {
+		o.Tenant = "unknown"
+	}
+	if o.Model == "" {
+		o.Model = "unknown"
+	}
+	if r.chunks > 0 {
+		o.Signals = append(o.Signals,
+			learn.Signal{Name: "tokens", Value: float64(r.tokenCount)},
+			learn.Signal{Name: "chunks", Value: float64(r.chunks)},
+			learn.Signal{Name: "duration_ms", Value: float64(r.last.Sub(r.first).Milliseconds())})
+		if r.lpN > 0 {
+			o.Signals = append(o.Signals, learn.Signal{Name: "mean_logprob", Value: r.lpSum / float64(r.lpN)})
+		}
+	}
+	for _, v := range r.verdicts {
+		if v.Flagged {
+			o.Signals = append(o.Signals, learn.Signal{Name: "flagged", Value: 1})
+			break
+		}
+	}
+	return o
+}
+
+// Flagged reports whether a verdict found something: the statuses of a finding ("detected",
+// a verifier rule "false" or "violated", a scheduler "shed") or any requested action. The demo
+// labels the same verdicts.
+func Flagged(v *wire.Verdict) bool {
+	switch v.Status {
+	case "detected", "false", "violated", "shed":
+		return true
+	}
+	return v.Action != ""
+}
+
+// remembered is what stays of an observed response for its feedback: each analyser/rule's
+// verdict score and whether it flagged (the flagged verdict if any, else the last).
+type remembered struct {
+	tenant, model string
+	verdicts      []learn.Verdict
+}
+
+func (m *remembered) find(analyser, rule string) (learn.Verdict, bool) {
+	var out learn.Verdict
+	found := false
+	for _, v := range m.verdicts {
+		if v.Analyser == analyser && v.Rule == rule {
+			if !found || v.Flagged && !out.Flagged {
+				out = v
+			}
+			found = true
+		}
+	}
+	return out, found
+}
+
+// record is one labelled verdict, the unit of shadow evaluation and outcome watching.
+type record struct {
+	stream  string
+	score   float64
+	flagged bool
+	label   learn.Label
+}
+
+// violating reports whether the label says the response really violated the rule.
+func (r *record) violating() bool {
+	return r.label == learn.LabelTruePositive || r.label == learn.LabelFalseNegative
+}
+
+// ring keeps the most recent labelled records of one rule.
+type ring struct {
+	recs []record
+	next int
+	cap  int
+}
+
+func (g *ring) put(r record) {
+	for i := range g.recs {
+		if g.recs[i].stream == r.stream {
+			g.recs[i] = r // a corrected label replaces the earlier one
+			return
+		}
+	}
+	if len(g.recs) < g.cap {
+		g.recs = append(g.recs, r)
+		return
+	}
+	g.recs[g.next] = r
+	g.next = (g.next + 1) % g.cap
+}
