@@ -53,13 +53,15 @@ const (
 	ReasonDeadline               // its deadline could no longer be met (class ShedLate)
 	ReasonCapacity               // the scheduler was full and a higher-class item needed the room
 	ReasonShutdown               // Drain was called
-	numReasons
+
+	// NumReasons is the number of reasons, the length of ClassStats.Shed.
+	NumReasons = iota
 )
 
-var reasonNames = [numReasons]string{"none", "depth", "wait", "deadline", "capacity", "shutdown"}
+var reasonNames = [NumReasons]string{"none", "depth", "wait", "deadline", "capacity", "shutdown"}
 
 func (r Reason) String() string {
-	if r < numReasons {
+	if r < NumReasons {
 		return reasonNames[r]
 	}
 	return "reason(?)"

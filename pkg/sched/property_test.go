@@ -240,7 +240,7 @@ func TestConservation(t *testing.T) {
 					t.Fatalf("seed %d: %s seq %d after %d", seed, r.Stream, r.Seq, last[r.Stream])
 				}
 				last[r.Stream], lastSeen[r.Stream] = r.Seq, true
-				if r.Outcome == Shed && (r.Reason == ReasonNone || r.Reason >= numReasons) {
+				if r.Outcome == Shed && (r.Reason == ReasonNone || r.Reason >= NumReasons) {
 					t.Fatalf("shed without a reason: %+v", r)
 				}
 			}

@@ -26,7 +26,7 @@ type classQ[T any] struct {
 type classCounters struct {
 	submitted, released, delayed, late, opened  uint64
 	admitted, degradedIn, degradedOut, rejected uint64
-	shed                                        [numReasons]uint64
+	shed                                        [NumReasons]uint64
 	wait                                        hist
 }
 

@@ -12,7 +12,7 @@ type ClassStats struct {
 	// DeadlineMisses counts released items whose deadline had passed; items shed because
 	// their deadline could not be met are in Shed[ReasonDeadline].
 	DeadlineMisses uint64
-	Shed           [numReasons]uint64 // by Reason; Shed[ReasonNone] is always 0
+	Shed           [NumReasons]uint64 // by Reason; Shed[ReasonNone] is always 0
 	ShedTotal      uint64
 	Wait           WaitStats // of released items
 	// Responses: opened in this class (including degraded into it), admitted at the requested
@@ -41,7 +41,7 @@ type Stats struct {
 
 // ShedCount returns how many items of the class were shed for the reason.
 func (c *ClassStats) ShedCount(r Reason) uint64 {
-	if r >= numReasons {
+	if r >= NumReasons {
 		return 0
 	}
 	return c.Shed[r]
