@@ -223,6 +223,9 @@ func (s *Service) Run(ctx context.Context) error {
 			DeliverPolicy: jetstream.DeliverNewPolicy, AckWait: 30 * time.Second, MaxAckPending: 1000, MaxDeliver: 5,
 		})
 		if err != nil {
+			if ctx.Err() != nil {
+				return nil // stopped while starting
+			}
 			return fmt.Errorf("metalearn: consumer %s: %w", sb.durable, err)
 		}
 		h := sb.h
