@@ -148,7 +148,7 @@ func checkBounds(f *Formula) error {
 		if b.Kind == Millis {
 			lim = MaxMillis
 		}
-		if b.Lo < 0 || b.Lo > b.Hi || b.Hi > lim || f.Op != OpEventually && f.Op != OpAlways && f.Op != OpUntil {
+		if b.Lo < 0 || b.Lo > b.Hi || b.Hi > lim || f.Op != OpEventually && f.Op != OpAlways && f.Op != OpUntil && f.Op != OpRelease {
 			return fmt.Errorf("%w: %s", ErrBound, f)
 		}
 	}
@@ -543,12 +543,12 @@ func (c *Compiled) abstract(x int32) (int32, bool) {
 			}
 			r = fresh[y]
 			if n.eps {
-				r = c.t.or(r, c.t.end)
+				r = c.t.dor(r, c.t.end)
 			}
 		case n.k == kAnd:
-			r = c.t.and(walk(n.a), walk(n.b))
+			r = c.t.dand(walk(n.a), walk(n.b))
 		case n.k == kOr:
-			r = c.t.or(walk(n.a), walk(n.b))
+			r = c.t.dor(walk(n.a), walk(n.b))
 		case n.k.binaryT():
 			r = c.t.bnd(n.k, int64(n.lo), int64(n.hi), walk(n.a), walk(n.b))
 		default:

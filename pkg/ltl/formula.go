@@ -40,7 +40,7 @@ const (
 	Millis              // Lo and Hi are milliseconds after the current event's timestamp
 )
 
-// Bound is the interval [Lo, Hi] of a bounded F, G or U. Both ends are inclusive.
+// Bound is the interval [Lo, Hi] of a bounded F, G, U or R. Both ends are inclusive.
 type Bound struct {
 	Kind   BoundKind
 	Lo, Hi int64
@@ -51,7 +51,7 @@ type Formula struct {
 	Op    Op
 	Atom  string   // OpAtom only
 	L, R  *Formula // operands
-	Bound Bound    // OpEventually, OpAlways, OpUntil only
+	Bound Bound    // OpEventually, OpAlways, OpUntil, OpRelease only
 }
 
 // Constructors, for building formulas programmatically.
@@ -73,7 +73,7 @@ func Unary(op Op, f *Formula) *Formula { return &Formula{Op: op, L: f} }
 // Binary returns l op r.
 func Binary(op Op, l, r *Formula) *Formula { return &Formula{Op: op, L: l, R: r} }
 
-// Bounded returns a bounded F, G (r nil) or U.
+// Bounded returns a bounded F, G (r nil), U or R.
 func Bounded(op Op, b Bound, l, r *Formula) *Formula {
 	return &Formula{Op: op, L: l, R: r, Bound: b}
 }
@@ -164,7 +164,7 @@ func (op Op) rightAssoc() bool { return op == OpImplies || op == OpEquiv || op.p
 var opText = [...]string{
 	OpTrue: "true", OpFalse: "false", OpNot: "!", OpAnd: " & ", OpOr: " | ", OpXor: " xor ",
 	OpImplies: " -> ", OpEquiv: " <-> ", OpNext: "X", OpWeakNext: "N", OpEventually: "F",
-	OpAlways: "G", OpUntil: " U", OpRelease: " R ", OpWeakUntil: " W ", OpStrongRelease: " M ",
+	OpAlways: "G", OpUntil: " U ", OpRelease: " R ", OpWeakUntil: " W ", OpStrongRelease: " M ",
 }
 
 // String prints f in the syntax Parse reads, with the fewest parentheses that keep the tree:
@@ -195,8 +195,8 @@ func (f *Formula) write(b *strings.Builder) {
 		ra := f.Op.rightAssoc()
 		lp, rp := f.L.Op.prec(), f.R.Op.prec()
 		child(b, f.L, lp < p || lp == p && ra)
-		if f.Op == OpUntil {
-			b.WriteString(" U")
+		if f.Op == OpUntil || f.Op == OpRelease {
+			b.WriteString(opText[f.Op][:2])
 			if f.Bound.Kind != Unbounded {
 				f.Bound.write(b)
 			}
@@ -225,7 +225,7 @@ func (bd Bound) write(b *strings.Builder) {
 		b.WriteByte(',')
 		b.WriteString(strconv.FormatInt(bd.Hi, 10))
 	} else {
-		writeMillis(b, bd.Lo, bd.Hi == 0)
+		writeMillis(b, bd.Lo, false)
 		b.WriteByte(',')
 		writeMillis(b, bd.Hi, true)
 	}
@@ -233,7 +233,7 @@ func (bd Bound) write(b *strings.Builder) {
 }
 
 // writeMillis prints a duration in the largest unit that divides it; a zero lower bound is
-// printed bare ("0") unless the unit is needed to mark the bound as timed.
+// printed bare ("0"): the upper bound always carries the unit that marks the bound as timed.
 func writeMillis(b *strings.Builder, ms int64, unit bool) {
 	switch {
 	case ms == 0 && !unit:

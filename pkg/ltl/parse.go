@@ -272,7 +272,7 @@ func (p *parser) next() error {
 		}
 		if o, ok := keywords[word]; ok {
 			op(o, len(word))
-			if o == OpUntil {
+			if o == OpUntil || o == OpRelease {
 				return p.maybeBound()
 			}
 			return nil
@@ -309,7 +309,7 @@ func (p *parser) quoted() error {
 	return p.errf(start, ErrSyntax, "unterminated quoted atom")
 }
 
-// maybeBound reads "[lo,hi]" after F, G or U, or "[!]" after X (Spot's strong next). A "["
+// maybeBound reads "[lo,hi]" after F, G, U or R, or "[!]" after X (Spot's strong next). A "["
 // not followed by a digit or "!" is left alone ("F[]p" is F G p).
 func (p *parser) maybeBound() error {
 	j := p.i
@@ -416,7 +416,7 @@ func (p *parser) number() (v int64, unit bool, err error) {
 	case strings.HasPrefix(p.in[p.i:], "m"):
 		mult, p.i = 60000, p.i+1
 	}
-	if p.i < len(p.in) && identPart(p.in[p.i]) {
+	if p.i < len(p.in) && identPart(p.in[p.i]) && !strings.HasPrefix(p.in[p.i:], "..") {
 		return 0, false, p.errf(start, ErrBound, "bad number or unit (use ms, s or m)")
 	}
 	if mult == 0 {

@@ -23,31 +23,31 @@ func (t *table) prog(x int32, v uint64, d int64) int32 {
 		if a == t.ff {
 			return a
 		}
-		return t.and(a, t.prog(n.b, v, d))
+		return t.dand(a, t.prog(n.b, v, d))
 	case kOr:
 		a := t.prog(n.a, v, d)
 		if a == t.tt {
 			return a
 		}
-		return t.or(a, t.prog(n.b, v, d))
+		return t.dor(a, t.prog(n.b, v, d))
 	case kX:
 		if t.nodes[n.a].eps {
-			return t.and(n.a, t.more)
+			return t.dand(n.a, t.more)
 		}
 		return n.a
 	case kN:
 		if !t.nodes[n.a].eps {
-			return t.or(n.a, t.end)
+			return t.dor(n.a, t.end)
 		}
 		return n.a
 	case kF:
-		return t.or(t.prog(n.a, v, d), x)
+		return t.dor(t.prog(n.a, v, d), x)
 	case kG:
-		return t.and(t.prog(n.a, v, d), x)
+		return t.dand(t.prog(n.a, v, d), x)
 	case kU:
-		return t.or(t.prog(n.b, v, d), t.and(t.prog(n.a, v, d), x))
+		return t.dor(t.prog(n.b, v, d), t.dand(t.prog(n.a, v, d), x))
 	case kR:
-		return t.and(t.prog(n.b, v, d), t.or(t.prog(n.a, v, d), x))
+		return t.dand(t.prog(n.b, v, d), t.dor(t.prog(n.a, v, d), x))
 	case kFs, kGs, kUs, kRs:
 		return t.progSteps(n, v, d)
 	case kFa, kGa, kUa, kRa:
@@ -78,7 +78,7 @@ func (t *table) progSteps(n node, v uint64, d int64) int32 {
 		}
 		r := t.prog(n.a, v, d)
 		if hi > 0 {
-			r = t.or(r, next())
+			r = t.dor(r, next())
 		}
 		return r
 	case kGs:
@@ -87,25 +87,25 @@ func (t *table) progSteps(n node, v uint64, d int64) int32 {
 		}
 		r := t.prog(n.a, v, d)
 		if hi > 0 {
-			r = t.and(r, next())
+			r = t.dand(r, next())
 		}
 		return r
 	case kUs:
 		if lo > 0 {
-			return t.and(t.prog(n.a, v, d), next())
+			return t.dand(t.prog(n.a, v, d), next())
 		}
 		r := t.prog(n.b, v, d)
 		if hi > 0 {
-			r = t.or(r, t.and(t.prog(n.a, v, d), next()))
+			r = t.dor(r, t.dand(t.prog(n.a, v, d), next()))
 		}
 		return r
 	default: // kRs, the dual of kUs
 		if lo > 0 {
-			return t.or(t.prog(n.a, v, d), next())
+			return t.dor(t.prog(n.a, v, d), next())
 		}
 		r := t.prog(n.b, v, d)
 		if hi > 0 {
-			r = t.and(r, t.or(t.prog(n.a, v, d), next()))
+			r = t.dand(r, t.dor(t.prog(n.a, v, d), next()))
 		}
 		return r
 	}
@@ -119,24 +119,24 @@ func (t *table) progTimed(k kind, lo, hi int64, a, b int32, v uint64, d int64) i
 	switch k {
 	case kFt:
 		if now {
-			return t.or(t.prog(a, v, d), rest)
+			return t.dor(t.prog(a, v, d), rest)
 		}
 		return rest
 	case kGt:
 		if now {
-			return t.and(t.prog(a, v, d), rest)
+			return t.dand(t.prog(a, v, d), rest)
 		}
 		return rest
 	case kUt:
-		r := t.and(t.prog(a, v, d), rest)
+		r := t.dand(t.prog(a, v, d), rest)
 		if now {
-			r = t.or(t.prog(b, v, d), r)
+			r = t.dor(t.prog(b, v, d), r)
 		}
 		return r
 	default: // kRt
-		r := t.or(t.prog(a, v, d), rest)
+		r := t.dor(t.prog(a, v, d), rest)
 		if now {
-			r = t.and(t.prog(b, v, d), r)
+			r = t.dand(t.prog(b, v, d), r)
 		}
 		return r
 	}
