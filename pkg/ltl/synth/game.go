@@ -54,12 +54,12 @@ func WithObjective(o Objective) Option { return func(c *config) { c.objective = 
 // game is the explored state graph.
 type game struct {
 	atoms   []string
-	ctrl    uint32 // valuation bits the system sets
-	env     uint32 // valuation bits the environment sets
-	nv      int    // 2^atoms
-	ids     []int  // dense index → monitor state
-	index   map[int]int
-	trans   []int32 // dense state * nv + valuation → dense state
+	ctrl    uint32      // valuation bits the system sets
+	env     uint32      // valuation bits the environment sets
+	nv      int         // 2^atoms
+	ids     []int       // dense index → monitor state
+	index   map[int]int // monitor state → dense index, for ids beyond the dense slice
+	trans   []int32     // dense state * nv + valuation → dense state
 	bad     []bool
 	initial int
 }
@@ -74,7 +74,14 @@ func explore(a Automaton, ctrl uint32, obj Objective) (*game, error) {
 		return nil, fmt.Errorf("%w: controlled mask %#x has bits beyond the %d atoms", ErrInvalid, ctrl, len(atoms))
 	}
 	g := &game{atoms: atoms, ctrl: ctrl, env: all &^ ctrl, nv: 1 << uint(len(atoms)), index: map[int]int{}}
+	// Monitor states are small dense integers: look them up in a slice, and only fall back to
+	// the map for ids beyond denseLimit.
+	const denseLimit = 4 * MaxStates
+	var dense []int32 // monitor state → dense index + 1, 0 for unseen
 	add := func(s int) (int, error) {
+		if s >= 0 && s < len(dense) && dense[s] > 0 {
+			return int(dense[s]) - 1, nil
+		}
 		if d, ok := g.index[s]; ok {
 			return d, nil
 		}
@@ -85,7 +92,14 @@ func explore(a Automaton, ctrl uint32, obj Objective) (*game, error) {
 			return 0, &LimitError{What: "transition cells", Value: (len(g.ids) + 1) * g.nv, Limit: MaxCells}
 		}
 		d := len(g.ids)
-		g.index[s] = d
+		if s >= 0 && s < denseLimit {
+			for len(dense) <= s {
+				dense = append(dense, 0)
+			}
+			dense[s] = int32(d) + 1
+		} else {
+			g.index[s] = d
+		}
 		g.ids = append(g.ids, s)
 		bad := a.Violated(s) || obj == EveryPrefix && !a.Accepting(s)
 		g.bad = append(g.bad, bad)

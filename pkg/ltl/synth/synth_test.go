@@ -354,3 +354,42 @@ q1 (monitor 1) env {req}: {grant}→q1
 		t.Errorf("got\n%s\nwant\n%s", got, want)
 	}
 }
+
+// sparseIDs renumbers a table's states with large ids, exercising the map index.
+type sparseIDs struct{ *table }
+
+const sparseMul = 1_000_003
+
+func (s sparseIDs) Initial() int { return s.table.Initial()*sparseMul + 7 }
+func (s sparseIDs) Step(q int, v uint32) int {
+	return s.table.Step((q-7)/sparseMul, v)*sparseMul + 7
+}
+func (s sparseIDs) Violated(q int) bool  { return s.table.Violated((q - 7) / sparseMul) }
+func (s sparseIDs) Accepting(q int) bool { return s.table.Accepting((q - 7) / sparseMul) }
+
+func TestSparseStateIDs(t *testing.T) {
+	r := rand.New(rand.NewSource(12))
+	for iter := 0; iter < 100; iter++ {
+		a := randomTable(r)
+		ctrl := []string{a.atoms[0]}
+		dense, err := Solve(a, ctrl)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sparse, err := Solve(sparseIDs{a}, ctrl)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if dense.Realisable != sparse.Realisable {
+			t.Fatalf("iter %d: dense %v, sparse %v", iter, dense.Realisable, sparse.Realisable)
+		}
+		if dense.Realisable {
+			if dense.Strategy.Len() != sparse.Strategy.Len() ||
+				sparse.Strategy.MonitorState(sparse.Strategy.Initial()) != (sparseIDs{a}).Initial() {
+				t.Fatalf("iter %d: strategies differ", iter)
+			}
+		} else if dense.Counter.Rank != sparse.Counter.Rank {
+			t.Fatalf("iter %d: ranks %d and %d", iter, dense.Counter.Rank, sparse.Counter.Rank)
+		}
+	}
+}
