@@ -50,10 +50,14 @@ func (c *Compiled) Explain(trace []Event) Explanation {
 	deltas := make([]time.Duration, len(trace))
 	at, verdict := len(trace)-1, Verdict(0)
 	decided := false
+	lastMs := int64(0)
 	for j, e := range trace {
-		if j > 0 && e.T > trace[j-1].T {
-			// Match Monitor.StepAt, which measures delays between whole milliseconds.
-			deltas[j] = time.Duration(e.T.Milliseconds()-trace[j-1].T.Milliseconds()) * time.Millisecond
+		// Match Monitor.StepAt: whole milliseconds, a time going back counts as no delay.
+		if ms := e.T.Milliseconds(); j == 0 || ms > lastMs {
+			if j > 0 {
+				deltas[j] = time.Duration(ms-lastMs) * time.Millisecond
+			}
+			lastMs = ms
 		}
 		run[j+1] = c.NextAt(run[j], e.V, deltas[j])
 		if v := c.Decided(run[j+1]); v.Definitive() {
