@@ -7,6 +7,7 @@ require (
 	github.com/nats-io/nats.go v1.56.0
 	go.opentelemetry.io/otel v1.47.0
 	go.opentelemetry.io/otel/metric v1.47.0
+	go.uber.org/goleak v1.3.0
 )
 
 require (

@@ -34,8 +34,7 @@ func newMetrics(mp metric.MeterProvider, a *Analyser) (*metrics, error) {
 	_, err = meter.Int64ObservableGauge("midstream.compare.library.references", metric.WithUnit("{reference}"),
 		metric.WithDescription("references in the library in force"),
 		metric.WithInt64Callback(func(_ context.Context, o metric.Int64Observer) error {
-			lib := a.Library()
-			o.Observe(int64(lib.Len()), metric.WithAttributes(attribute.String("unit", "references")))
+			o.Observe(int64(a.Library().Len()))
 			return nil
 		}))
 	if err != nil {

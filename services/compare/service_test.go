@@ -417,3 +417,25 @@ func TestSeedReferencesOnlyWhenAbsentAndLoadConfig(t *testing.T) {
 		t.Fatalf("loaded %v %+v %+v", a.Library().IDs(), a.Repetition(), a.Conversation())
 	}
 }
+
+func TestSessionVocabularyBeyondItsBound(t *testing.T) {
+	// With room for only 4 response tokens in the session vocabulary, later tokens get hashed
+	// ids: repetition and library matching still work.
+	h := startHarness(t, compare.WithLimits(compare.Limits{MaxSessionVocab: 4}))
+	h.put(compare.KeyReferences, []compare.ReferenceSpec{{ID: "orion", Text: systemPrompt, MinTokens: 12, Action: compare.ActionFlag}})
+	h.put(compare.KeyRepetition, map[string]any{"action": "flag"})
+	bustest.Eventually(t, 5*time.Second, func() bool {
+		return h.a.Library().Len() == 1 && h.a.Repetition().Action == compare.ActionFlag
+	}, "configuration not applied")
+	r := rand.New(rand.NewPCG(17, 18))
+	text := prose(r, 100) + " " + systemPrompt + " " + prose(r, 20) + " " + strings.Repeat("zorba kelo mint vash qet, ", 10)
+	h.send("hashed", nil, split(r, text, 10, true))
+	h.settle()
+	var kinds []string
+	for _, v := range h.verdictsOf("hashed") {
+		kinds = append(kinds, v.Kind+"/"+v.Rule)
+	}
+	if slices.Sort(kinds); !slices.Equal(kinds, []string{"match/orion", "repetition/repetition"}) {
+		t.Fatalf("verdicts %v", kinds)
+	}
+}

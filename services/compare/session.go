@@ -3,7 +3,6 @@ package compare
 import (
 	"context"
 	"fmt"
-	"hash/fnv"
 	"math"
 
 	"github.com/midstream/midstream/pkg/analysis"
@@ -66,6 +65,7 @@ type session struct {
 
 	local     map[string]int32
 	nextLocal int32
+	added     int // tokens of the response itself in local
 
 	lm, cm   *seq.StreamMatcher
 	cwin     []window // conversation windows; ref indexes past
@@ -165,7 +165,7 @@ func (s *session) startConversation(past []pastResponse) {
 		}
 		ids := make([]int32, len(p.words))
 		for k, w := range p.words {
-			ids[k] = s.id(w)
+			ids[k] = s.id(w, false)
 		}
 		for _, st := range windowStarts(len(ids), L) {
 			if budget == 0 {
@@ -189,11 +189,13 @@ func (s *session) startConversation(past []pastResponse) {
 }
 
 // id maps a token to the int32 the matchers compare. Library tokens have the library's ids;
-// other tokens get session-local ids after them, the first Limits.MaxSessionVocab of them
-// exactly, later ones by a 30-bit FNV hash above hashedBase. Hashed ids never equal a
-// library or conversation id, so matching stays exact; two different hashed tokens can
-// collide (probability 2^-30 per pair), which only the repetition detector could notice.
-func (s *session) id(tok string) int32 {
+// other tokens get session-local ids after them: all tokens of the conversation's earlier
+// responses (bounded by the conversation policy) and the first Limits.MaxSessionVocab other
+// tokens of the response exactly, later ones by a 30-bit FNV-1a hash above hashedBase. Hashed
+// ids never equal a library or conversation id, so matching stays exact; two different hashed
+// tokens can collide (probability 2^-30 per pair), which only the repetition detector could
+// notice.
+func (s *session) id(tok string, capped bool) int32 {
 	if id, ok := s.st.lib.vocab[tok]; ok {
 		return id
 	}
@@ -203,15 +205,20 @@ func (s *session) id(tok string) int32 {
 	if s.local == nil {
 		s.local = make(map[string]int32)
 	}
-	if len(s.local) < s.a.lim.MaxSessionVocab {
+	if !capped || s.added < s.a.lim.MaxSessionVocab {
 		id := s.nextLocal
 		s.nextLocal++
 		s.local[tok] = id
+		if capped {
+			s.added++
+		}
 		return id
 	}
-	h := fnv.New32a()
-	_, _ = h.Write([]byte(tok))
-	return int32(hashedBase | h.Sum32()&(hashedBase-1))
+	h := uint32(2166136261)
+	for i := 0; i < len(tok); i++ {
+		h = (h ^ uint32(tok[i])) * 16777619
+	}
+	return int32(hashedBase | h&(hashedBase-1))
 }
 
 func (s *session) idBytes(tok []byte) int32 {
@@ -222,7 +229,7 @@ func (s *session) idBytes(tok []byte) int32 {
 	if id, ok := s.local[string(tok)]; ok {
 		return id
 	}
-	return s.id(string(tok))
+	return s.id(string(tok), true)
 }
 
 // begin implements tokenSink: a token starts in the current chunk.
