@@ -490,6 +490,19 @@ func (c *Compiled) decideNode(x int32) Verdict {
 			if !seen[z] {
 				seen[z] = true
 				queue = append(queue, z)
+				// Classify on discovery so that the common undecided case stops after
+				// a few transitions instead of a whole breadth-first layer.
+				if d, ok := c.nodeDec[z]; ok {
+					canAcc = canAcc || d != False
+					canRej = canRej || d != True
+				} else if t.nodes[z].eps {
+					canAcc = true
+				} else {
+					canRej = true
+				}
+				if canAcc && canRej {
+					break
+				}
 			}
 			if v == mask {
 				break
