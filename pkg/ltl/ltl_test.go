@@ -1,6 +1,7 @@
 package ltl
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"testing"
 	"time"
@@ -32,5 +33,55 @@ func TestMonitorAgreesWithReference(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// Monitors in several goroutines share one Compiled (its table is built lazily under a lock
+// and read lock-free); each must see the same verdicts as a sequential run.
+func TestConcurrentMonitors(t *testing.T) {
+	f := MustParse("G(a -> F[0,4] b) & (!c U (a | b)) & G(c -> X !c)")
+	r := rand.New(rand.NewPCG(13, 14))
+	traces := make([][]refEvent, 8)
+	want := make([][]Verdict, len(traces))
+	seq, _ := Compile(f)
+	for i := range traces {
+		traces[i] = randTrace(r, 200, 3, false)
+		m := seq.NewMonitor()
+		for _, e := range traces[i] {
+			want[i] = append(want[i], m.Step(e.v))
+		}
+	}
+	c, _ := Compile(f)
+	errs := make(chan string, len(traces))
+	for i := range traces {
+		go func() {
+			m := c.NewMonitor()
+			for j, e := range traces[i] {
+				if v := m.Step(e.v); v != want[i][j] {
+					errs <- fmt.Sprintf("trace %d event %d: %v, want %v", i, j, v, want[i][j])
+					return
+				}
+			}
+			errs <- ""
+		}()
+	}
+	for range traces {
+		if e := <-errs; e != "" {
+			t.Fatal(e)
+		}
+	}
+}
+
+func TestStepAllocs(t *testing.T) {
+	c := MustCompile(tenOps)
+	tr := benchTrace(c, 1024)
+	m := c.NewMonitor()
+	for _, v := range tr {
+		m.Step(v)
+	}
+	m.Reset()
+	i := 0
+	if a := testing.AllocsPerRun(1000, func() { m.Step(tr[i&1023]); i++ }); a != 0 {
+		t.Fatalf("Step allocates %v times per event in steady state", a)
 	}
 }
