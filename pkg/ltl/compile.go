@@ -70,7 +70,8 @@ type Compiled struct {
 	atoms   []string
 	atomIdx map[string]int
 	timed   bool
-	k       int // number of atoms
+	maxMs   int64 // largest time bound: longer delays all act alike
+	k       int   // number of atoms
 	dense   bool
 	cfg     config
 
@@ -113,6 +114,7 @@ func Compile(f *Formula, opts ...Option) (*Compiled, error) {
 		return nil, err
 	}
 	c.k = len(c.atoms)
+	c.maxMs = maxMillis(f)
 	c.dense = !c.timed && c.k <= denseAtoms
 	c.atomIdx = make(map[string]int, c.k)
 	for i, a := range c.atoms {
@@ -137,6 +139,17 @@ func MustCompile(s string, opts ...Option) *Compiled {
 		panic(err)
 	}
 	return c
+}
+
+func maxMillis(f *Formula) int64 {
+	if f == nil {
+		return 0
+	}
+	m := max(maxMillis(f.L), maxMillis(f.R))
+	if f.Bound.Kind == Millis {
+		m = max(m, f.Bound.Hi)
+	}
+	return m
 }
 
 func checkBounds(f *Formula) error {
@@ -355,16 +368,17 @@ func (c *Compiled) clampDelta(dt time.Duration) int32 {
 	if !c.timed || dt <= 0 {
 		return 0
 	}
-	ms := dt.Milliseconds()
-	if ms > MaxMillis+1 {
-		ms = MaxMillis + 1
-	}
-	return int32(ms)
+	// Every window is at most maxMs long, so any longer delay closes them all alike; clamping
+	// keeps the memo table finite.
+	return int32(min(dt.Milliseconds(), c.maxMs+1))
 }
 
 func (c *Compiled) nextLocked(s StateID, v Valuation, dt time.Duration) StateID {
 	d := c.clampDelta(dt)
 	x := c.states[s]
+	if !c.t.nodes[x].anch {
+		d = 0 // no window of x is measured from the previous event
+	}
 	key := transKey{s: int32(s), v: uint64(v) & c.t.nodes[x].mask, d: d}
 	if !c.dense {
 		if n, ok := c.sparse[key]; ok {

@@ -51,6 +51,7 @@ type node struct {
 	nodeKey
 	eps   bool   // value on the empty continuation (end of trace)
 	timed bool   // contains a time-bounded operator
+	anch  bool   // contains a window anchored at the previous event (depends on the delay)
 	mask  uint64 // atoms occurring
 	size  int32
 }
@@ -99,11 +100,12 @@ func (t *table) mk(key nodeKey) int32 {
 		}
 	default:
 		a := &t.nodes[key.a]
-		n.mask, n.timed, n.size = a.mask, a.timed, 1+a.size
+		n.mask, n.timed, n.anch, n.size = a.mask, a.timed, a.anch, 1+a.size
 		if key.k == kAnd || key.k == kOr || key.k.binaryT() {
 			b := &t.nodes[key.b]
 			n.mask |= b.mask
 			n.timed = n.timed || b.timed
+			n.anch = n.anch || b.anch
 			n.size += b.size
 		}
 		switch key.k {
@@ -116,6 +118,9 @@ func (t *table) mk(key nodeKey) int32 {
 		}
 		if key.k.timedK() {
 			n.timed = true
+		}
+		if key.k.anchored() {
+			n.anch = true
 		}
 	}
 	id := int32(len(t.nodes))
