@@ -10,7 +10,7 @@ func BenchmarkEmbedding(b *testing.B) {
 	b.Run("n=1000", func(b *testing.B) {
 		b.ReportAllocs()
 		var sink float64
-		for b.Loop() {
+		reportCPU(b, func() {
 			e, err := NewEmbedding(x, 3, 17)
 			if err != nil {
 				b.Fatal(err)
@@ -21,7 +21,7 @@ func BenchmarkEmbedding(b *testing.B) {
 					sink += e.At(i, j)
 				}
 			}
-		}
+		})
 		_ = sink
 	})
 }
@@ -33,11 +33,11 @@ func BenchmarkRosenstein(b *testing.B) {
 		mp := MeanPeriod(x)
 		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
 			b.ReportAllocs()
-			for b.Loop() {
+			reportCPU(b, func() {
 				if _, err := Rosenstein(e, RosensteinConfig{Dt: 0.01, MeanPeriod: mp}); err != nil {
 					b.Fatal(err)
 				}
-			}
+			})
 		})
 	}
 }
@@ -46,11 +46,11 @@ func BenchmarkCorrelationDimension(b *testing.B) {
 	x := lorenz(5000, 0.01)
 	b.Run("n=5000", func(b *testing.B) {
 		b.ReportAllocs()
-		for b.Loop() {
+		reportCPU(b, func() {
 			if _, err := GrassbergerProcaccia(x, GPConfig{Dims: []int{3, 4, 5}, Delay: 17, Theiler: 150}); err != nil {
 				b.Fatal(err)
 			}
-		}
+		})
 	})
 }
 
@@ -60,42 +60,46 @@ func BenchmarkAnalyze(b *testing.B) {
 		x    []float64
 	}{
 		{"lorenz/n=1000", lorenz(1000, 0.02)},
+		{"damped/n=1000", damped(1000, 25, 0.005)},
 		{"henon/n=1000", henon(1000)},
 		{"noise/n=1000", gaussian(1000, 1)},
 		{"periodic/n=1000", sine(1000, 20.5)},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			b.ReportAllocs()
-			for b.Loop() {
+			reportCPU(b, func() {
 				if _, err := Analyze(c.x); err != nil {
 					b.Fatal(err)
 				}
-			}
+			})
 		})
 	}
 }
 
 func BenchmarkIncremental(b *testing.B) {
 	for _, c := range []struct {
-		name   string
-		x      []float64
-		window int
+		name        string
+		x           []float64
+		window, hop int
 	}{
-		{"lorenz/window=512", lorenz(20000, 0.02), 512},
-		{"periodic/window=512", sine(20000, 20.5), 512},
-		{"noise/window=512", gaussian(20000, 1), 512},
+		{"lorenz/window=256/hop=256", lorenz(20000, 0.02), 256, 256},
+		{"lorenz/window=512/hop=256", lorenz(20000, 0.02), 512, 256},
+		{"lorenz/window=512/hop=512", lorenz(20000, 0.02), 512, 512},
+		{"periodic/window=512/hop=512", sine(20000, 20.5), 512, 512},
+		{"noise/window=512/hop=512", gaussian(20000, 1), 512, 512},
+		{"lorenz/window=512/no-analysis", lorenz(20000, 0.02), 512, 1 << 30},
 	} {
 		b.Run(c.name, func(b *testing.B) {
-			a, err := NewIncremental(c.window)
+			a, err := NewIncremental(c.window, WithHop(c.hop))
 			if err != nil {
 				b.Fatal(err)
 			}
 			b.ReportAllocs()
 			i := 0
-			for b.Loop() {
+			reportCPU(b, func() {
 				a.Add(c.x[i%len(c.x)])
 				i++
-			}
+			})
 			b.ReportMetric(float64(a.MemoryBytes()), "state-bytes")
 		})
 	}

@@ -72,7 +72,7 @@ func NewIncremental(window int, opts ...Option) (*Incremental, error) {
 		return nil, err
 	}
 	if cfg.hop == 0 {
-		cfg.hop = window / 4
+		cfg.hop = window
 	}
 	maxP := cfg.maxPeriod
 	if maxP == 0 {

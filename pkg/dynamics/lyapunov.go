@@ -107,7 +107,14 @@ func Rosenstein(e Embedding, cfg RosensteinConfig) (LyapunovEstimate, error) {
 	tree.reset(e, np)
 	m, tau := e.m, e.tau
 	q := make([]float64, m)
-	sum := make([]float64, K)
+	// Σ ln d² per step is accumulated as a product of mantissas and a sum of binary
+	// exponents (math.Frexp): exact to rounding and without a logarithm per pair, which
+	// would otherwise be half of the cost.
+	mant := make([]float64, K)
+	exps := make([]int, K)
+	for k := range mant {
+		mant[k] = 1
+	}
 	cnt := make([]int, K)
 	span := K + (m-1)*tau
 	d2 := make([]float64, span)
@@ -127,7 +134,15 @@ func Rosenstein(e Embedding, cfg RosensteinConfig) (LyapunovEstimate, error) {
 				s += d2[k+c*tau]
 			}
 			if s > tree.minD2 {
-				sum[k] += math.Log(s)
+				fr, ex := math.Frexp(s)
+				p := mant[k] * fr
+				if p < 1e-200 {
+					var e2 int
+					p, e2 = math.Frexp(p)
+					ex += e2
+				}
+				mant[k] = p
+				exps[k] += ex
 				cnt[k]++
 			}
 		}
@@ -140,7 +155,8 @@ func Rosenstein(e Embedding, cfg RosensteinConfig) (LyapunovEstimate, error) {
 			div[k] = math.NaN()
 			continue
 		}
-		div[k] = 0.5 * sum[k] / float64(cnt[k]) // ln d = ½ ln d²
+		sum := math.Log(mant[k]) + float64(exps[k])*math.Ln2
+		div[k] = 0.5 * sum / float64(cnt[k]) // ln d = ½ ln d²
 	}
 	est := LyapunovEstimate{Divergence: div, Pairs: cnt, Theiler: cfg.Theiler, MinSpan: cfg.MinSpan, Dt: cfg.Dt}
 	if cnt[0] == 0 {

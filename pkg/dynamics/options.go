@@ -35,7 +35,7 @@ func WithDelay(tau int) Option { return func(c *config) { c.delay = tau } }
 // WithTheiler fixes the Theiler window (samples) instead of using the mean period.
 func WithTheiler(w int) Option { return func(c *config) { c.theiler = w } }
 
-// WithMaxDim bounds the embedding dimensions tried (default 6).
+// WithMaxDim bounds the embedding dimensions tried (default 5).
 func WithMaxDim(m int) Option { return func(c *config) { c.maxDim = m } }
 
 // WithMaxDelay bounds the delays searched (default 100, and at most n/4).
@@ -62,14 +62,14 @@ func WithCorrelationRefs(r int) Option { return func(c *config) { c.gpRefs = r }
 func WithCurves() Option { return func(c *config) { c.curves = true } }
 
 // WithHop sets how many new points the incremental analyser accepts between two full
-// analyses of its window (default window/4).
+// analyses of its window (default: the window length).
 func WithHop(h int) Option { return func(c *config) { c.hop = h } }
 
 // MinLength is the shortest series Analyze accepts.
 const MinLength = 100
 
 func newConfig(opts []Option) (config, error) {
-	c := config{dt: 1, theiler: -1, maxDim: 6, maxDelay: 100, surrogates: 19, alpha: 0.05, seed: 1, gpRefs: 500}
+	c := config{dt: 1, theiler: -1, maxDim: 5, maxDelay: 100, surrogates: 19, alpha: 0.05, seed: 1, gpRefs: 500}
 	for _, o := range opts {
 		o(&c)
 	}
