@@ -115,6 +115,7 @@ func analyzeLTLCmd(_ context.Context, args []string, stdin io.Reader, stdout, st
 	}
 	out.States = c.NumStates()
 	enc := json.NewEncoder(stdout)
+	enc.SetEscapeHTML(false) // formulas contain -> and <->
 	if err := enc.Encode(out); err != nil {
 		return fail(1, "%v", err)
 	}

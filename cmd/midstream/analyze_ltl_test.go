@@ -40,7 +40,7 @@ func TestAnalyzeLTLTimed(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("code %d: %s", code, se)
 	}
-	if out["verdict"] != false || out["decided_at"].(float64) != 3 {
+	if out["verdict"] != false || out["decided_at"].(float64) != 3 || out["formula"] != "G (call -> F[0,2s] tool_result)" {
 		t.Fatalf("out %v", out)
 	}
 	// Answered in time: presumably true to the end, never decided (G can still break).
