@@ -37,6 +37,11 @@ type harness struct {
 	stop func()
 	rng  *rand.Rand
 	n    int
+	// allVerdicts makes the analyser publish a verdict on every response (status "true", the
+	// rule holds, below the threshold), and the labeller label those too (TN/FN).
+	allVerdicts bool
+	// prevalence of violating responses (default 0.3) and their score range (default 0.75..1).
+	prevalence, violLo, violHi float64
 	// published counts, to wait for the service to catch up
 	chunks, verdicts, feedback uint64
 }
@@ -52,6 +57,12 @@ func newHarness(t *testing.T, opts ...Option) *harness {
 func (h *harness) start(opts ...Option) {
 	h.t.Helper()
 	base := []Option{WithoutKVTargets(), WithTargets(testTarget()), WithFeedbackRate(1e6, 1e6), WithSweep(10 * time.Millisecond)}
+	for _, o := range opts {
+		var probe options
+		if o(&probe) == nil && probe.noDefault {
+			base = []Option{WithoutKVTargets(), WithFeedbackRate(1e6, 1e6), WithSweep(10 * time.Millisecond)}
+		}
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	s, err := New(ctx, h.env.NC, append(base, opts...)...)
 	if err != nil {
@@ -122,6 +133,10 @@ func (h *harness) response(tenant string, score, threshold float64) (id string, 
 			Seq: 0, Time: time.Now().UTC(), Kind: "rule", Rule: "pii", Status: "detected", Score: score, Action: "flag"})
 		h.verdicts++
 		flagged = true
+	} else if h.allVerdicts {
+		h.publish(wire.VerdictSubject("verifier", id), wire.SchemaVerdict, wire.Verdict{Stream: id, Analyser: "verifier",
+			Seq: 0, Time: time.Now().UTC(), Kind: "rule", Rule: "pii", Status: "true", Score: score})
+		h.verdicts++
 	}
 	return id, flagged
 }
@@ -170,25 +185,34 @@ func (h *harness) batch(n int) {
 	h.t.Helper()
 	th := h.threshold()
 	type lab struct {
-		id   string
-		viol bool
+		id            string
+		viol, flagged bool
 	}
 	var labs []lab
 	for range n {
-		viol := h.rng.Float64() < 0.3
+		prev, lo, hi := 0.3, 0.75, 1.0
+		if h.prevalence > 0 {
+			prev, lo, hi = h.prevalence, h.violLo, h.violHi
+		}
+		viol := h.rng.Float64() < prev
 		score := 0.3 + 0.4*h.rng.Float64()
 		if viol {
-			score = 0.75 + 0.25*h.rng.Float64()
+			score = lo + (hi-lo)*h.rng.Float64()
 		}
-		if id, flagged := h.response("t1", score, th); flagged {
-			labs = append(labs, lab{id, viol})
+		if id, flagged := h.response("t1", score, th); flagged || h.allVerdicts {
+			labs = append(labs, lab{id, viol, flagged})
 		}
 	}
 	h.caughtUp()
 	for _, l := range labs {
 		lb := wire.LabelFalsePositive
-		if l.viol {
+		switch {
+		case l.viol && l.flagged:
 			lb = wire.LabelTruePositive
+		case l.viol:
+			lb = wire.LabelFalseNegative
+		case !l.flagged:
+			lb = wire.LabelTrueNegative
 		}
 		h.label(l.id, "verifier", "pii", lb)
 	}
@@ -203,4 +227,9 @@ func (h *harness) request(subject string, body string) (data []byte, code, desc 
 		h.t.Fatalf("%s: %v", subject, err)
 	}
 	return m.Data, m.Header.Get("Nats-Service-Error-Code"), m.Header.Get("Nats-Service-Error")
+}
+
+// withoutDefaultTarget makes start drop testTarget (the test passes its own).
+func withoutDefaultTarget() Option {
+	return func(o *options) error { o.noDefault = true; return nil }
 }

@@ -138,6 +138,7 @@ type options struct {
 	auditBucket   string
 	sweep         time.Duration
 	patternEvery  int
+	noDefault     bool // tests: start without the harness target
 }
 
 func defaultOptions() options {
