@@ -57,6 +57,14 @@ func TestAnalyzeChaosHenon(t *testing.T) {
 	if c := out["confidence"].(float64); c <= 0.5 || c > 1 {
 		t.Errorf("confidence %v", c)
 	}
+	// No Theiler exclusion at all is allowed (maps have no temporal correlation to exclude).
+	code, out, se = call(t, "analyze chaos", "", "--theiler", "0", f)
+	if code != 0 || out["theiler"].(float64) != 0 || out["attractor"] != "strange" {
+		t.Fatalf("--theiler 0: code %d %v %s", code, out, se)
+	}
+	if l := out["lyapunov_max"].(float64); math.Abs(l-0.41922)/0.41922 > 0.10 {
+		t.Errorf("--theiler 0: lyapunov_max %v", l)
+	}
 }
 
 // Logistic map r = 4 sampled "every 0.1 s": λ = ln 2 per iteration = 6.931 per second.

@@ -157,13 +157,17 @@ func analyze(x []float64, cfg config) (*Result, error) {
 	r.Settling = TestSettling(x, cfg.alpha)
 	maxP := cfg.maxPeriod
 	if maxP == 0 {
-		maxP = n / 4
+		// O(n·maxP): bounded so that long series stay affordable.
+		maxP = min(n/4, 2000)
 	}
 	r.Periodicity = DetectPeriod(x, maxP)
 
 	// Largest exponent.
 	emb, _ := NewEmbedding(x, m, tau)
 	rc := RosensteinConfig{Theiler: w, Dt: cfg.dt, MeanPeriod: mp}
+	if w == 0 {
+		rc.Theiler = -1 // explicitly none
+	}
 	if r.Periodicity.Periodic && !r.Settling.Settled {
 		rc.Period = r.Periodicity.Period
 	}

@@ -4,6 +4,10 @@ import (
 	"math"
 )
 
+// maxSteps bounds the default length of the divergence curve, and so the cost
+// O(n·Steps·m) of very long or very slowly sampled series.
+const maxSteps = 4096
+
 // LyapunovEstimate is the largest Lyapunov exponent estimated by Rosenstein's method.
 type LyapunovEstimate struct {
 	// PerSample is the exponent in nats per sample; PerTime = PerSample / Dt.
@@ -31,11 +35,11 @@ type LyapunovEstimate struct {
 // RosensteinConfig holds the parameters of Rosenstein's method. Zero values select the
 // defaults described on each field.
 type RosensteinConfig struct {
-	// Theiler excludes neighbours closer in time than this many samples (default: the
-	// mean period, rounded up).
+	// Theiler excludes neighbours closer in time than this many samples (0: the mean
+	// period, rounded up; negative: no exclusion).
 	Theiler int
 	// Steps is the length of the divergence curve (default: 5 mean periods, at least 40,
-	// at most a third of the points).
+	// at most a third of the points and at most maxSteps = 4096).
 	Steps int
 	// MinSpan is the minimum length in samples of the fitted region (default: one mean
 	// period, at least 4 samples). A divergence curve of a flow rises steeply for a
@@ -79,18 +83,21 @@ func Rosenstein(e Embedding, cfg RosensteinConfig) (LyapunovEstimate, error) {
 	if cfg.Dt < 0 || math.IsNaN(cfg.Dt) || math.IsInf(cfg.Dt, 0) {
 		return LyapunovEstimate{}, &ParamError{Name: "dt", Value: cfg.Dt, Why: "must be positive and finite"}
 	}
-	if cfg.Theiler == 0 {
+	switch {
+	case cfg.Theiler == 0:
 		cfg.Theiler = int(math.Ceil(mp))
-	}
-	if cfg.Theiler < 0 {
-		return LyapunovEstimate{}, &ParamError{Name: "theiler", Value: cfg.Theiler, Why: "must not be negative"}
+	case cfg.Theiler < 0:
+		cfg.Theiler = 0
 	}
 	if cfg.Steps == 0 {
 		cfg.Steps = max(int(5*mp), 40)
 		if cfg.Period > 0 {
 			cfg.Steps = max(cfg.Steps, int(math.Ceil(3*cfg.Period))+1)
 		}
-		cfg.Steps = min(cfg.Steps, e.n/3)
+		cfg.Steps = min(cfg.Steps, e.n/3, maxSteps)
+	}
+	if cfg.Steps < 0 {
+		return LyapunovEstimate{}, &ParamError{Name: "steps", Value: cfg.Steps, Why: "must not be negative"}
 	}
 	if cfg.MinSpan == 0 {
 		cfg.MinSpan = max(mp, 4)

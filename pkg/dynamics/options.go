@@ -41,7 +41,7 @@ func WithMaxDim(m int) Option { return func(c *config) { c.maxDim = m } }
 // WithMaxDelay bounds the delays searched (default 100, and at most n/4).
 func WithMaxDelay(tau int) Option { return func(c *config) { c.maxDelay = tau } }
 
-// WithMaxPeriod bounds the periods searched (default n/4).
+// WithMaxPeriod bounds the periods searched (default n/4, at most 2000).
 func WithMaxPeriod(p int) Option { return func(c *config) { c.maxPeriod = p } }
 
 // WithSurrogates sets the number of surrogates (default 19) and the significance level
