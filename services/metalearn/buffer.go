@@ -164,24 +164,30 @@ func (r *record) violating() bool {
 	return r.label == learn.LabelTruePositive || r.label == learn.LabelFalseNegative
 }
 
-// ring keeps the most recent labelled records of one rule.
+// ring keeps the most recent labelled records of one rule, at most cap, indexed by stream so
+// that a corrected label replaces the earlier record in O(1).
 type ring struct {
 	recs []record
+	idx  map[string]int
 	next int
 	cap  int
 }
 
 func (g *ring) put(r record) {
-	for i := range g.recs {
-		if g.recs[i].stream == r.stream {
-			g.recs[i] = r // a corrected label replaces the earlier one
-			return
-		}
+	if g.idx == nil {
+		g.idx = make(map[string]int, g.cap)
+	}
+	if i, ok := g.idx[r.stream]; ok {
+		g.recs[i] = r // a corrected label replaces the earlier one
+		return
 	}
 	if len(g.recs) < g.cap {
+		g.idx[r.stream] = len(g.recs)
 		g.recs = append(g.recs, r)
 		return
 	}
+	delete(g.idx, g.recs[g.next].stream)
 	g.recs[g.next] = r
+	g.idx[r.stream] = g.next
 	g.next = (g.next + 1) % g.cap
 }
