@@ -111,7 +111,7 @@ func Connect(ctx context.Context, cfg ConnConfig, log *slog.Logger) (*nats.Conn,
 		log.Warn("nats connect failed, retrying", "urls", redact(urls), "err", err, "in", backoff)
 		select {
 		case <-ctx.Done():
-			return nil, fmt.Errorf("bus: connect %s: %w (last error: %v)", redact(urls), ctx.Err(), err)
+			return nil, fmt.Errorf("bus: connect %s: %w (last error: %w)", redact(urls), ctx.Err(), err)
 		case <-time.After(backoff):
 		}
 		backoff = min(backoff*2, 5*time.Second)

@@ -1,6 +1,7 @@
 package wire
 
 import (
+	"errors"
 	"math"
 	"strconv"
 	"time"
@@ -160,7 +161,9 @@ func (m *Meta) validate() *ValidationError {
 		}
 	}
 	if _, err := ParsePriority(string(m.Priority)); err != nil {
-		return err.(*ValidationError)
+		var ve *ValidationError
+		errors.As(err, &ve) // ParsePriority fails only with a *ValidationError
+		return ve
 	}
 	if m.DeadlineMS < 0 || m.DeadlineMS > MaxDeadline {
 		return &ValidationError{Field: "meta.deadline_ms", Reason: strconv.FormatInt(m.DeadlineMS, 10) +
