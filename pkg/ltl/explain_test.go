@@ -41,14 +41,15 @@ func TestExplainExamples(t *testing.T) {
 // (freeing any one value admits a trace that does not), checked by brute force.
 func TestExplainMinimalRandom(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 8))
-	for fi := 0; fi < 300; fi++ {
-		f := randFormula(r, 1+fi%4, false)
+	for fi := 0; fi < 400; fi++ {
+		timed := fi%2 == 1
+		f := randFormula(r, 1+fi%4, timed)
 		c, err := Compile(f)
 		if err != nil {
 			t.Fatal(err)
 		}
 		k := len(c.Atoms())
-		tr := randTrace(r, 1+r.IntN(5), k, false)
+		tr := randTrace(r, 1+r.IntN(5), k, timed)
 		evs := make([]Event, len(tr))
 		for i, e := range tr {
 			evs[i] = Event{V: e.v, T: time.Duration(e.ms) * time.Millisecond}
@@ -77,7 +78,7 @@ func TestExplainMinimalRandom(t *testing.T) {
 							cb >>= 1
 						}
 					}
-					v = m.Step(val)
+					v = m.StepAt(val, time.Duration(tr[j].ms)*time.Millisecond)
 				}
 				if ex.Verdict.Definitive() && v != ex.Verdict || !ex.Verdict.Definitive() && v.Holds() != ex.Verdict.Holds() {
 					return false
