@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"strconv"
+	"unicode/utf8"
 )
 
 // Header names midstream sets on NATS messages (and carries in QUIC frames).
@@ -86,6 +87,11 @@ func decode(schema, want, what string, limit int, data []byte, v any) error {
 	}
 	if len(data) > limit {
 		return &SizeError{What: what, Size: len(data), Limit: limit}
+	}
+	// encoding/json replaces invalid UTF-8 with U+FFFD while the original bytes are what gets
+	// stored and forwarded: refuse them before decoding.
+	if !utf8.Valid(data) {
+		return &ValidationError{Field: what, Reason: "not valid UTF-8"}
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()

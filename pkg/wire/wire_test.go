@@ -95,6 +95,9 @@ func TestDecodeChunk(t *testing.T) {
 	if _, err := DecodeChunk("", append(b, []byte(` {}`)...)); !errors.Is(err, ErrInvalid) {
 		t.Fatalf("trailing data: %v", err)
 	}
+	if _, err := DecodeChunk("", []byte("{\"stream\":\"a\",\"seq\":0,\"ts\":\"2026-01-01T00:00:00Z\",\"text\":\"a\xffb\"}")); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("raw invalid UTF-8 accepted: %v", err)
+	}
 	if _, err := DecodeChunk("", make([]byte, MaxChunkBytes+1)); !errors.Is(err, ErrTooLarge) {
 		t.Fatalf("oversize: %v", err)
 	}
