@@ -1,6 +1,7 @@
 package ltl
 
 import (
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"testing"
@@ -83,5 +84,39 @@ func TestStepAllocs(t *testing.T) {
 	i := 0
 	if a := testing.AllocsPerRun(1000, func() { m.Step(tr[i&1023]); i++ }); a != 0 {
 		t.Fatalf("Step allocates %v times per event in steady state", a)
+	}
+}
+
+// A tiny decision budget may delay definitive verdicts but never change one or the LTLf value.
+func TestDecisionBudget(t *testing.T) {
+	r := rand.New(rand.NewPCG(15, 16))
+	for fi := 0; fi < 300; fi++ {
+		f := randFormula(r, 1+fi%5, fi%3 == 0)
+		full, _ := Compile(f)
+		tiny, _ := Compile(f, WithDecisionBudget(1))
+		a, b := full.NewMonitor(), tiny.NewMonitor()
+		for _, e := range randTrace(r, 1+r.IntN(20), len(full.Atoms()), fi%3 == 0) {
+			at := time.Duration(e.ms) * time.Millisecond
+			va, vb := a.StepAt(e.v, at), b.StepAt(e.v, at)
+			if va.Holds() != vb.Holds() || vb.Definitive() && va != vb {
+				t.Fatalf("%s: budget 1 gives %v, full %v", f, vb, va)
+			}
+		}
+	}
+}
+
+func TestCompileLimits(t *testing.T) {
+	var f *Formula = Atom("a0")
+	for i := 1; i <= MaxAtoms; i++ {
+		f = Binary(OpAnd, f, Atom(fmt.Sprintf("a%d", i)))
+	}
+	if _, err := Compile(f); !errors.Is(err, ErrTooManyAtoms) {
+		t.Fatalf("%d atoms: %v", MaxAtoms+1, err)
+	}
+	if _, err := Compile(Bounded(OpEventually, Bound{Steps, 3, 1}, Atom("a"), nil)); !errors.Is(err, ErrBound) {
+		t.Fatalf("inverted bound: %v", err)
+	}
+	if _, err := Compile(nil); err == nil {
+		t.Fatal("nil formula compiled")
 	}
 }
