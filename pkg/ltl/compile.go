@@ -82,6 +82,7 @@ type Compiled struct {
 	sparse  map[transKey]StateID
 	pmemo   map[transKey]int32 // node-level transitions used by the decision procedure
 	nodeDec map[int32]Verdict  // decided verdicts by node
+	nnfMemo map[nnfKey]int32   // during Compile only
 	snap    atomic.Pointer[snapshot]
 }
 
@@ -128,6 +129,7 @@ func Compile(f *Formula, opts ...Option) (*Compiled, error) {
 	c.snap.Store(&snapshot{})
 	c.mu.Lock()
 	c.state(c.nnf(f, false))
+	c.nnfMemo = nil
 	c.mu.Unlock()
 	return c, nil
 }
@@ -171,8 +173,27 @@ func checkBounds(f *Formula) error {
 	return checkBounds(f.R)
 }
 
-// nnf converts f (negated if neg) to a node in negation normal form.
+type nnfKey struct {
+	f   *Formula
+	neg bool
+}
+
+// nnf converts f (negated if neg) to a node in negation normal form. It is memoised by
+// subformula because xor and <-> use both polarities of their operands: without it a chain
+// of n nested xor would take 2^n calls.
 func (c *Compiled) nnf(f *Formula, neg bool) int32 {
+	if c.nnfMemo == nil {
+		c.nnfMemo = map[nnfKey]int32{}
+	}
+	if x, ok := c.nnfMemo[nnfKey{f, neg}]; ok {
+		return x
+	}
+	x := c.nnf1(f, neg)
+	c.nnfMemo[nnfKey{f, neg}] = x
+	return x
+}
+
+func (c *Compiled) nnf1(f *Formula, neg bool) int32 {
 	t := c.t
 	pick := func(a, b kind) kind {
 		if neg {

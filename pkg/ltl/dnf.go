@@ -10,6 +10,12 @@ import "slices"
 // (associativity, commutativity, idempotence) lets progression nest G b | (F a & (G b | ...))
 // forever.
 
+// maxClauses bounds the size of a canonical DNF. Formulas such as a chain of xor over
+// temporal operands genuinely need exponentially many clauses; beyond the bound the
+// conjunction or disjunction is kept unexpanded (correct, but the residual is no longer
+// canonical, so such monitors may discover new states for longer).
+const maxClauses = 1024
+
 func (t *table) clauses(x int32) [][]int32 {
 	switch {
 	case x == t.ff:
@@ -37,6 +43,9 @@ func (t *table) dand(a, b int32) int32 {
 		return a
 	}
 	ca, cb := t.clauses(a), t.clauses(b)
+	if len(ca)*len(cb) > maxClauses {
+		return t.and(a, b)
+	}
 	out := make([][]int32, 0, len(ca)*len(cb))
 	for _, x := range ca {
 		for _, y := range cb {
@@ -62,7 +71,11 @@ func (t *table) dor(a, b int32) int32 {
 	case a == b:
 		return a
 	}
-	return t.build(append(t.clauses(a), t.clauses(b)...))
+	ca, cb := t.clauses(a), t.clauses(b)
+	if len(ca)+len(cb) > maxClauses {
+		return t.or(a, b)
+	}
+	return t.build(append(ca, cb...))
 }
 
 // clause normalises a conjunction of leaves; ok is false if it is unsatisfiable.

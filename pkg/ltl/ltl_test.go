@@ -120,3 +120,36 @@ func TestCompileLimits(t *testing.T) {
 		t.Fatal("nil formula compiled")
 	}
 }
+
+// Nested xor and <-> use both polarities of their operands; compiling a deep chain must stay
+// linear.
+func TestCompileDeepXor(t *testing.T) {
+	s := "a"
+	for i := 0; i < 60; i++ {
+		s = fmt.Sprintf("(b%d xor %s)", i%5, s)
+	}
+	c, err := Compile(MustParse(s))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.NewMonitor().Step(1)
+	// Temporal operands: the canonical DNF would need 2^n clauses; it must still agree with
+	// the reference.
+	s = "F b0"
+	for i := 1; i < 12; i++ {
+		s = fmt.Sprintf("(F b%d xor %s)", i%6, s)
+	}
+	f := MustParse(s)
+	c, err = Compile(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := rand.New(rand.NewPCG(17, 18))
+	tr := randTrace(r, 10, len(c.Atoms()), false)
+	m := c.NewMonitor()
+	for i, e := range tr {
+		if v := m.Step(e.v); v.Holds() != refHolds(f, c, tr[:i+1]) {
+			t.Fatalf("event %d: %v disagrees with the reference", i, v)
+		}
+	}
+}
