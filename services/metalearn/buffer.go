@@ -9,10 +9,13 @@ import (
 	"github.com/midstream/midstream/pkg/wire"
 )
 
+// maxTokenBytes is the longest token text kept for pattern mining; longer ones are cut.
+const maxTokenBytes = 64
+
 // response is the buffer of one response until it is observed: its metadata and signals from
-// CHUNKS, its verdicts from VERDICTS. Memory: at most maxTokens token strings (their text is
-// bounded by wire.MaxTokenText) plus one int per chunk up to maxTokens chunks, and at most
-// learn.MaxVerdicts verdicts.
+// CHUNKS, its verdicts from VERDICTS. Memory: at most maxTokens copied token strings of at most
+// maxTokenBytes each, one int per chunk for the first maxTokens chunks, and at most
+// learn.MaxVerdicts verdicts: with the defaults (512 tokens) at most about 48 KiB.
 type response struct {
 	stream        string
 	tenant, model string
@@ -49,7 +52,11 @@ func (r *response) addChunk(c *wire.Chunk, maxTokens int, now time.Time) {
 	}
 	add := func(t string) {
 		if len(r.tokens) < maxTokens {
-			r.tokens = append(r.tokens, t)
+			// Copy (and cut) the token so the buffer does not pin the chunk's whole text.
+			if len(t) > maxTokenBytes {
+				t = t[:maxTokenBytes]
+			}
+			r.tokens = append(r.tokens, strings.Clone(t))
 		}
 		r.tokenCount++
 	}

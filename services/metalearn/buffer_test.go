@@ -3,6 +3,8 @@ package metalearn
 import (
 	"fmt"
 	"math/rand/v2"
+	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -77,3 +79,34 @@ func TestResponseBuffer(t *testing.T) {
 }
 
 var timeZero = time.Unix(0, 0)
+
+// TestResponseMemory measures the heap held per buffered response: 200 responses of 100 chunks
+// of 8 tokens (so the 512-token cap is reached), each chunk's text 8 KiB long so that pinning
+// it would show. The documented bound is 48 KiB per response.
+func TestResponseMemory(t *testing.T) {
+	if testing.Short() {
+		t.Skip("allocates")
+	}
+	const n = 200
+	text := strings.Repeat("x", 8<<10-80) + " alpha beta gamma delta epsilon zeta eta theta"
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	rs := make([]*response, n)
+	for i := range rs {
+		r := &response{stream: fmt.Sprint(i)}
+		for seq := range 100 {
+			c := &wire.Chunk{Stream: r.stream, Seq: uint64(seq), Text: strings.Clone(text)}
+			r.addChunk(c, 512, timeZero)
+		}
+		rs[i] = r
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	per := float64(after.HeapAlloc-before.HeapAlloc) / n
+	t.Logf("%.1f KiB per buffered response (512 tokens kept)", per/1024)
+	if per > 48<<10 {
+		t.Fatalf("%.0f bytes per response, bound 48 KiB", per)
+	}
+	runtime.KeepAlive(rs)
+}
