@@ -41,7 +41,7 @@ func benchService(b *testing.B, n int) *Service {
 // persistence (nothing new to persist in the steady state). Labels alternate between true and
 // false positives at an FP rate near the 0.1 target, so policies rarely propose.
 func BenchmarkFeedback(b *testing.B) {
-	const n = 1 << 14
+	const n = 1 << 15
 	b.Run("in-process", func(b *testing.B) {
 		s := benchService(b, n)
 		ctx := context.Background()
@@ -109,6 +109,10 @@ func BenchmarkFeedback(b *testing.B) {
 		for i := 0; i < b.N; i++ {
 			if _, err := js.PublishMsgAsync(msgs[i%n]); err != nil {
 				b.Fatal(err)
+			}
+			if i%512 == 511 {
+				// Bound the publishes in flight (nats.go stalls beyond its limit).
+				<-js.PublishAsyncComplete()
 			}
 		}
 		bustest.Eventually(b, time.Minute, func() bool { return s.Status().Counters.Feedback >= start+uint64(b.N) }, "not all feedback handled")

@@ -424,6 +424,13 @@ func (s *Service) feedback(ctx context.Context, f *wire.Feedback) error {
 		s.persistAudit(ctx)
 		return err
 	}
+	if mem == nil {
+		// The learner still knows the stream but this service has forgotten it (its memory is
+		// the same size, but the two forget independently): nothing to record.
+		s.processPending(ctx)
+		s.persistAudit(ctx)
+		return nil
+	}
 	if v, ok := mem.find(f.Analyser, rule); ok {
 		rec := record{stream: f.Stream, score: v.Score, flagged: v.Flagged, label: learn.Label(f.Label)}
 		for _, t := range s.targets {
