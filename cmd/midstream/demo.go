@@ -37,6 +37,7 @@ type demoConfig struct {
 	seed        uint64
 	speed       float64
 	progress    time.Duration
+	overload    bool
 }
 
 func (c *demoConfig) register(fs *flag.FlagSet) {
@@ -45,6 +46,7 @@ func (c *demoConfig) register(fs *flag.FlagSet) {
 	fs.Uint64Var(&c.seed, "demo-seed", 1, "seed of the synthetic responses")
 	fs.Float64Var(&c.speed, "demo-speed", 1, "pace multiplier (2 streams twice as fast; 0 streams as fast as possible)")
 	fs.DurationVar(&c.progress, "demo-progress", time.Second, "interval of progress lines")
+	fs.BoolVar(&c.overload, "demo-overload", false, "overload mode: every response at once, unpaced, with tight scheduler rates for low and normal (demo_overload.go)")
 }
 
 func demoCmd(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) int {
@@ -55,6 +57,7 @@ func demoCmd(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.
 	fs.StringVar(&c.token, "token", os.Getenv("MIDSTREAM_TOKEN"), "bearer token [MIDSTREAM_TOKEN]")
 	fs.BoolVar(&c.insecure, "insecure", false, "accept ingest's self-signed certificate (the all-in-one's)")
 	fs.StringVar(&c.natsURL, "nats-url", os.Getenv("MIDSTREAM_NATS_URL"), "NATS URL, to measure gateway → NATS latency (optional) [MIDSTREAM_NATS_URL]")
+	fs.BoolVar(&c.overload, "overload", false, "same as --demo-overload")
 	c.register(fs)
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -102,6 +105,9 @@ func runDemo(ctx context.Context, cfg demoConfig, nc *nats.Conn, out io.Writer) 
 	}
 	if cfg.speed < 0 {
 		return errors.New("demo: speed must not be negative")
+	}
+	if cfg.overload {
+		defer prepareOverload(ctx, &cfg, nc, out)()
 	}
 	st := &demoStats{actions: map[string]int{}, caught: map[demoKind]map[string]bool{}, kinds: map[demoKind]int{},
 		verdicts: map[string]int{}, verdictLat: map[string][]time.Duration{}}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -113,6 +114,39 @@ func parseClassStrict(s string) (sched.Class, error) {
 		return 0, fmt.Errorf("%w: empty class name", sched.ErrUnknownClass)
 	}
 	return sched.ParseClass(s)
+}
+
+// InitialConfig builds the configuration from flags or environment: a JSON file (ParseConfig),
+// then a policy name and class rates (ParseRates) on top. Empty arguments keep the defaults.
+func InitialConfig(file, policy, rates string) (sched.Config, error) {
+	cfg := sched.DefaultConfig()
+	if file != "" {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			return cfg, &ConfigError{Key: "file", Err: err}
+		}
+		if cfg, err = ParseConfig(data); err != nil {
+			return cfg, fmt.Errorf("%s: %w", file, err)
+		}
+	}
+	if policy != "" {
+		p, err := sched.ParsePolicy(policy)
+		if err != nil {
+			return cfg, &ConfigError{Key: "policy", Err: err}
+		}
+		cfg.Policy = p
+	}
+	rs, err := ParseRates(rates)
+	if err != nil {
+		return cfg, err
+	}
+	for c, r := range rs {
+		cfg.Classes[c].Limit = r
+	}
+	if err := cfg.Validate(); err != nil {
+		return cfg, &ConfigError{Key: "flags", Err: err}
+	}
+	return cfg, nil
 }
 
 // ApplyKey applies one ms_config key of the scheduler (val nil: the key was deleted, which

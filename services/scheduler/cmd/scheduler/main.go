@@ -7,11 +7,9 @@ package main
 import (
 	"context"
 	"flag"
-	"fmt"
 	"os"
 	"time"
 
-	"github.com/midstream/midstream/pkg/sched"
 	"github.com/midstream/midstream/pkg/svc"
 	"github.com/midstream/midstream/services/scheduler"
 )
@@ -25,7 +23,7 @@ func main() {
 	maxPending := fs.Int("max-ack-pending", svc.EnvInt("MIDSTREAM_SCHEDULER_MAX_ACK_PENDING", 2000), "chunks held per partition [MIDSTREAM_SCHEDULER_MAX_ACK_PENDING]")
 	costEvery := fs.Duration("cost-probe", time.Second, "interval of the analyser cost estimate from WORK consumer progress (0: off)")
 	svc.Main(scheduler.Name, fs, func(ctx context.Context, env *svc.Env) error {
-		cfg, err := Config(*cfgFile, *policy, *rates)
+		cfg, err := scheduler.InitialConfig(*cfgFile, *policy, *rates)
 		if err != nil {
 			return err
 		}
@@ -36,33 +34,4 @@ func main() {
 		}
 		return s.Run(ctx)
 	})
-}
-
-// Config builds the initial configuration from a file, a policy name and class rates.
-func Config(file, policy, rates string) (sched.Config, error) {
-	cfg := sched.DefaultConfig()
-	if file != "" {
-		data, err := os.ReadFile(file)
-		if err != nil {
-			return cfg, fmt.Errorf("scheduler config: %w", err)
-		}
-		if cfg, err = scheduler.ParseConfig(data); err != nil {
-			return cfg, fmt.Errorf("%s: %w", file, err)
-		}
-	}
-	if policy != "" {
-		p, err := sched.ParsePolicy(policy)
-		if err != nil {
-			return cfg, err
-		}
-		cfg.Policy = p
-	}
-	rs, err := scheduler.ParseRates(rates)
-	if err != nil {
-		return cfg, err
-	}
-	for c, r := range rs {
-		cfg.Classes[c].Limit = r
-	}
-	return cfg, cfg.Validate()
 }

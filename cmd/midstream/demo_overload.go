@@ -1,0 +1,85 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/midstream/midstream/pkg/sched"
+	"github.com/midstream/midstream/services/scheduler"
+	"github.com/nats-io/nats.go"
+)
+
+// Overload mode: the gateway streams every response at once with no pacing, far more than the
+// analysers can follow, and the scheduler's low and normal classes get rate limits well under
+// the offered load. Critical and high stay unlimited and protected, so their chunks pass the
+// scheduler within their deadlines while low is delayed and then shed (each shed chunk a
+// verdict). The summary's scheduler section shows it per class.
+const (
+	overloadLowRate    = 40  // chunks per second released for class low
+	overloadNormalRate = 400 // and for class normal
+	overloadMaxConc    = 400
+)
+
+// prepareOverload turns cfg into the overload run and sets the scheduler's rates through its
+// micro endpoint; the returned function restores the rates that were in force.
+func prepareOverload(ctx context.Context, cfg *demoConfig, nc *nats.Conn, out io.Writer) func() {
+	cfg.speed = 0
+	cfg.concurrency = min(max(cfg.concurrency, cfg.responses), overloadMaxConc)
+	fmt.Fprintf(out, "demo: overload mode: %d responses at once, no pacing\n", cfg.concurrency)
+	if nc == nil {
+		fmt.Fprintln(out, "demo: overload: no NATS connection (--nats-url); the scheduler keeps its configured rates (set MIDSTREAM_SCHEDULER_RATES=low=40,normal=400 on it)")
+		return func() {}
+	}
+	// In the all-in-one the scheduler starts alongside the demo: give it a few seconds.
+	st, err := schedulerStats(ctx, nc)
+	for wait := 100 * time.Millisecond; err != nil && wait < 3*time.Second && ctx.Err() == nil; wait *= 2 {
+		time.Sleep(wait)
+		st, err = schedulerStats(ctx, nc)
+	}
+	if err != nil {
+		fmt.Fprintln(out, "demo: overload: scheduler not reachable, rates unchanged:", err)
+		return func() {}
+	}
+	prev := map[string]*sched.Rate{}
+	for _, c := range st.Classes {
+		prev[c.Class] = c.Limit
+	}
+	set := func(class string, r *sched.Rate) error {
+		req := scheduler.SetRateRequest{Class: class, Unlimited: r == nil}
+		if r != nil {
+			req.PerSecond, req.Burst = r.PerSecond, r.Burst
+		}
+		body, _ := json.Marshal(req)
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 3*time.Second)
+		defer cancel()
+		msg, err := nc.RequestWithContext(rctx, scheduler.SubjectSetRate, body)
+		if err != nil {
+			return err
+		}
+		if code := msg.Header.Get("Nats-Service-Error-Code"); code != "" {
+			return fmt.Errorf("set-rate %s: %s %s", class, code, msg.Header.Get("Nats-Service-Error"))
+		}
+		return nil
+	}
+	limits := map[string]*sched.Rate{
+		"low":    {PerSecond: overloadLowRate, Burst: overloadLowRate / 4},
+		"normal": {PerSecond: overloadNormalRate, Burst: overloadNormalRate / 10},
+	}
+	for class, r := range limits {
+		if err := set(class, r); err != nil {
+			fmt.Fprintln(out, "demo: overload:", err)
+			continue
+		}
+		fmt.Fprintf(out, "demo: overload: scheduler class %s limited to %.0f chunks/s (burst %.0f)\n", class, r.PerSecond, r.Burst)
+	}
+	return func() {
+		for class := range limits {
+			if err := set(class, prev[class]); err != nil {
+				fmt.Fprintln(out, "demo: overload: restoring", class, "rate:", err)
+			}
+		}
+	}
+}
