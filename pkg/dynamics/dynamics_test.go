@@ -104,8 +104,9 @@ func TestSelectDelay(t *testing.T) {
 			t.Errorf("%s: delay %+v, %v; want 1", name, d.Delay, err)
 		}
 	}
-	// Lorenz x at dt = 0.01: the first minimum of the mutual information is near 0.16
-	// time units (Fraser & Swinney 1986 give ~0.16 for x; Abarbanel 1996 uses τ = 0.1-0.2).
+	// Lorenz x at dt = 0.01: a real first minimum of the mutual information. The accepted
+	// range, 0.10-0.20 time units, is a sanity range for this system (delays of about a
+	// tenth to a fifth of the 0.75-unit oscillation period), not a published value.
 	d, err := SelectDelay(lorenz(5000, 0.01), 100, 1)
 	if err != nil || d.Method != "ami_minimum" || d.Delay < 10 || d.Delay > 20 {
 		t.Errorf("lorenz: delay %d (%s), %v", d.Delay, d.Method, err)
@@ -113,8 +114,9 @@ func TestSelectDelay(t *testing.T) {
 }
 
 func TestSelectDimension(t *testing.T) {
-	// Hénon: 2 (its attractor has D2 ≈ 1.2 and is unfolded in the plane); Lorenz x: 3
-	// (Kennel et al. 1992, Fig. 2, false neighbours vanish at 3).
+	// Hénon: 2 (a two-dimensional map; its attractor, D2 ≈ 1.2, is unfolded in the plane);
+	// Lorenz x: 3 (a three-dimensional flow; Kennel et al. 1992 find its false neighbours
+	// vanish at 3).
 	d, err := SelectDimension(henon(3000), 1, 6, 1)
 	if err != nil || d.Dim != 2 || d.Method != "fnn" {
 		t.Errorf("henon: %+v %v", d, err)

@@ -7,7 +7,7 @@ import (
 	"testing"
 )
 
-// FuzzAnalyze feeds arbitrary series (8 bytes per value, at most 300 values) to Analyze
+// FuzzAnalyze feeds arbitrary series (8 bytes per value, at most 160 values) to Analyze
 // and to the incremental analyser: no panics, errors wrap a package sentinel, results are
 // in range.
 func FuzzAnalyze(f *testing.F) {
@@ -26,7 +26,7 @@ func FuzzAnalyze(f *testing.F) {
 	f.Add(enc([]float64{1e308, -1e308, 1e308, -1e308}))
 	f.Add([]byte{1, 2, 3})
 	f.Fuzz(func(t *testing.T, b []byte) {
-		n := min(len(b)/8, 300)
+		n := min(len(b)/8, 160)
 		x := make([]float64, n)
 		for i := range x {
 			x[i] = math.Float64frombits(binary.LittleEndian.Uint64(b[8*i:]))
