@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -39,6 +40,18 @@ type runConfig struct {
 	syncEvery  time.Duration
 	demo       bool
 	demoCfg    demoConfig
+	// telOpts and ready are for in-process callers (the end-to-end tests): extra telemetry
+	// options (a span recorder), and a callback told the bound addresses once every service
+	// has been started. No flag sets them.
+	telOpts []telemetry.Option
+	ready   func(runAddrs)
+}
+
+// runAddrs are the addresses the all-in-one bound.
+type runAddrs struct {
+	NATS string   // client URL of the bus
+	QUIC net.Addr // QUIC ingest
+	HTTP net.Addr // metrics and health
 }
 
 func runCmd(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) int {
@@ -78,7 +91,7 @@ func runCmd(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.W
 // runAllInOne starts the bus (embedded unless a URL is given), provisions it, and runs every
 // service in this process until ctx ends or, with the demo, until the demo is done.
 func runAllInOne(ctx context.Context, cfg runConfig, log *slog.Logger, stdout io.Writer) error {
-	tel, err := telemetry.Setup(ctx, "midstream")
+	tel, err := telemetry.Setup(ctx, "midstream", cfg.telOpts...)
 	if err != nil {
 		return err
 	}
@@ -146,6 +159,9 @@ func runAllInOne(ctx context.Context, cfg runConfig, log *slog.Logger, stdout io
 	for _, s := range services {
 		log.Info("starting service", "service", s.name)
 		g.Go(s.name, func(ctx context.Context) error { return s.run(ctx, h) })
+	}
+	if cfg.ready != nil {
+		cfg.ready(runAddrs{NATS: urls, QUIC: in.Addr(), HTTP: httpAddr})
 	}
 
 	if cfg.demo {
