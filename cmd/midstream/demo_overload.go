@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"sync/atomic"
 	"time"
 
 	"github.com/midstream/midstream/pkg/sched"
@@ -23,9 +24,33 @@ const (
 	overloadMaxConc    = 400
 )
 
+// overloadActive makes the scheduler's summary wait for the backlog to drain: under overload
+// the demo's gateway finishes long before the pipeline does.
+var overloadActive atomic.Bool
+
+// awaitScheduler waits until the scheduler has had nothing to do for a second (at most d).
+func awaitScheduler(ctx context.Context, nc *nats.Conn, out io.Writer, d time.Duration) {
+	fmt.Fprintln(out, "demo: overload: waiting for the scheduler to work off its backlog")
+	deadline := time.Now().Add(d)
+	var last uint64
+	for time.Now().Before(deadline) && ctx.Err() == nil {
+		st, err := schedulerStats(ctx, nc)
+		if err != nil {
+			return
+		}
+		n := st.Service.Acked + st.Service.Duplicates + st.Service.Invalid
+		if n == last && st.Depth == 0 {
+			return
+		}
+		last = n
+		time.Sleep(time.Second)
+	}
+}
+
 // prepareOverload turns cfg into the overload run and sets the scheduler's rates through its
 // micro endpoint; the returned function restores the rates that were in force.
 func prepareOverload(ctx context.Context, cfg *demoConfig, nc *nats.Conn, out io.Writer) func() {
+	overloadActive.Store(true)
 	cfg.speed = 0
 	cfg.concurrency = min(max(cfg.concurrency, cfg.responses), overloadMaxConc)
 	fmt.Fprintf(out, "demo: overload mode: %d responses at once, no pacing\n", cfg.concurrency)

@@ -58,13 +58,16 @@ func schedulerSummary(ctx context.Context, nc *nats.Conn, out io.Writer) {
 	if nc == nil {
 		return
 	}
+	if overloadActive.Load() {
+		awaitScheduler(ctx, nc, out, time.Minute)
+	}
 	st, err := schedulerStats(context.WithoutCancel(ctx), nc)
 	if err != nil {
 		fmt.Fprintln(out, "scheduler          statistics unavailable:", err)
 		return
 	}
 	fmt.Fprintf(out, "scheduler (policy %s): chunks per class; wait = scheduler queueing, submission → release to WORK\n", st.Policy)
-	fmt.Fprintf(out, "  %-9s %9s %8s %8s %7s %7s  %-26s %s\n", "class", "released", "delayed", "shed", "misses", "budget", "wait p50 / p99 / max", "shed by reason")
+	fmt.Fprintf(out, "  %-9s %9s %8s %8s %7s %7s %7s  %-26s %s\n", "class", "released", "delayed", "shed", "forced", "misses", "budget", "wait p50 / p99 / max", "shed by reason")
 	for _, c := range st.Classes {
 		if c.Submitted == 0 && c.ShedTotal == 0 && c.Forced == 0 {
 			continue
@@ -73,12 +76,19 @@ func schedulerSummary(ctx context.Context, nc *nats.Conn, out io.Writer) {
 		if c.Limit != nil {
 			limit = fmt.Sprintf("  (limit %.0f/s)", c.Limit.PerSecond)
 		}
-		fmt.Fprintf(out, "  %-9s %9d %8d %8d %7d %5.0fms  %7.2f / %7.2f / %7.1f ms  %v%s\n", c.Class, c.Released, c.Delayed, c.ShedTotal,
-			c.DeadlineMisses, c.BudgetMS, c.Wait.P50MS, c.Wait.P99MS, c.Wait.MaxMS, c.Shed, limit)
+		fmt.Fprintf(out, "  %-9s %9d %8d %8d %7d %7d %5.0fms  %7.2f / %7.2f / %7.1f ms  %v%s\n", c.Class, c.Released, c.Delayed, c.ShedTotal,
+			c.Forced, c.DeadlineMisses, c.BudgetMS, c.Wait.P50MS, c.Wait.P99MS, c.Wait.MaxMS, c.Shed, limit)
 	}
 	s := st.Service
-	fmt.Fprintf(out, "  responses rejected/degraded by admission: %d/%d; redeliveries skipped %d; dead-lettered %d; bad metadata %v\n",
-		sumRejected(st), sumDegraded(st), s.Duplicates, s.Invalid, s.BadInput)
+	bad := map[string]uint64{}
+	for k, n := range s.BadInput {
+		if n > 0 {
+			bad[k] = n
+		}
+	}
+	fmt.Fprintf(out, "  forced = chunk 0 or final chunk forwarded instead of shed; responses rejected/degraded by admission %d/%d;\n"+
+		"  redeliveries skipped %d; dead-lettered %d; bad metadata (scheduled at defaults) %v\n",
+		sumRejected(st), sumDegraded(st), s.Duplicates, s.Invalid, bad)
 }
 
 func sumRejected(st *scheduler.Stats) (n uint64) {

@@ -44,7 +44,7 @@ func defaultOptions() options {
 		ackWait:       2 * time.Minute,
 		maxAckPending: 2000,
 		maxDeliver:    10,
-		batch:         256,
+		batch:         64,
 		costInterval:  time.Second,
 		publishWait:   10 * time.Second,
 	}
@@ -95,7 +95,7 @@ func WithConsumer(ackWait time.Duration, maxAckPending, maxDeliver int) Option {
 	}
 }
 
-// WithBatch sets how many items the dispatcher takes from the scheduler at a time (default 256).
+// WithBatch sets how many items the dispatcher takes from the scheduler at a time (default 64).
 func WithBatch(n int) Option {
 	return func(o *options) error {
 		if n < 1 {

@@ -100,6 +100,8 @@ func New(nc *nats.Conn, opts ...Option) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The publish window stays wide (bus default 4096): under a loaded server the ack latency
+	// is long, and a narrow window would cap WORK throughput at window/latency.
 	pub, err := bus.NewPublisher(nc, bus.WithAckTimeout(o.publishWait))
 	if err != nil {
 		return nil, err
