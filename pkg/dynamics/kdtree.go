@@ -214,10 +214,3 @@ func growInt32(b []int32, n int) []int32 {
 	}
 	return b[:n]
 }
-
-func growInt(b []int, n int) []int {
-	if cap(b) < n {
-		return make([]int, n)
-	}
-	return b[:n]
-}

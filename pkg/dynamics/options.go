@@ -17,7 +17,6 @@ type config struct {
 	gpRefs     int
 	curves     bool
 	hop        int
-	minAnalyze int
 }
 
 // Option configures Analyze and NewIncremental.

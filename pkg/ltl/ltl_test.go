@@ -106,7 +106,7 @@ func TestDecisionBudget(t *testing.T) {
 }
 
 func TestCompileLimits(t *testing.T) {
-	var f *Formula = Atom("a0")
+	f := Atom("a0")
 	for i := 1; i <= MaxAtoms; i++ {
 		f = Binary(OpAnd, f, Atom(fmt.Sprintf("a%d", i)))
 	}

@@ -229,10 +229,10 @@ func (p *parser) next() error {
 	case has("<->"), has("<=>"):
 		return op(OpEquiv, 3)
 	case has("<>"):
-		op(OpEventually, 2)
+		_ = op(OpEventually, 2) // op never fails; it returns error to end other cases
 		return p.maybeBound()
 	case has("[]"):
-		op(OpAlways, 2)
+		_ = op(OpAlways, 2)
 		return p.maybeBound()
 	case c == '^':
 		return op(OpXor, 1)
@@ -267,7 +267,7 @@ func (p *parser) next() error {
 			return nil
 		}
 		if prefixOp(c) && !(len(word) > 1 && isDigit(word[1])) {
-			op(keywords[word[:1]], 1)
+			_ = op(keywords[word[:1]], 1)
 			return p.maybeBound()
 		}
 		if o, ok := keywords[word]; ok {

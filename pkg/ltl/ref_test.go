@@ -3,7 +3,6 @@ package ltl
 import (
 	"fmt"
 	"math/rand/v2"
-	"time"
 )
 
 // A straightforward recursive LTLf evaluator, the reference the monitor is tested against.
@@ -188,10 +187,4 @@ func randTrace(r *rand.Rand, n, k int, timed bool) []refEvent {
 		tr[i] = refEvent{v: Valuation(r.Uint64() & (1<<uint(k) - 1)), ms: ms}
 	}
 	return tr
-}
-
-func stepAll(m *Monitor, tr []refEvent) {
-	for _, e := range tr {
-		m.StepAt(e.v, time.Duration(e.ms)*time.Millisecond)
-	}
 }
