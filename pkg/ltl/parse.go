@@ -271,7 +271,7 @@ func (p *parser) next() error {
 			return p.maybeBound()
 		}
 		if o, ok := keywords[word]; ok {
-			op(o, len(word))
+			_ = op(o, len(word))
 			if o == OpUntil || o == OpRelease {
 				return p.maybeBound()
 			}
