@@ -48,15 +48,25 @@ const (
 // Config is the JSON document stored under attractor.config. Fields left out keep their
 // defaults (see DefaultConfig).
 type Config struct {
-	// Series are the series analysed and classified.
+	// Series are the series built from the chunks.
 	Series []string `json:"series"`
-	// LoopSeries are the series whose limit cycle makes a "loop" verdict (a subset of Series).
+	// Classify are the series fully analysed (exponent, dimension, class) every Hop points
+	// and reported in "classification" verdicts; a subset of Series. The full analysis is
+	// the expensive part (milliseconds per window), so only the signals that say something
+	// about the model are classified by default.
+	Classify []string `json:"classify"`
+	// LoopSeries are the series whose limit cycle makes a "loop" verdict (a subset of
+	// Series). The loop test costs O(MaxPeriod) per point.
 	LoopSeries []string `json:"loop_series"`
 	// Window is the number of latest points of each series analysed (the memory bound);
 	// at least dynamics.MinLength.
 	Window int `json:"window"`
 	// Hop is the number of new points between two full analyses of a window.
 	Hop int `json:"hop"`
+	// Surrogates and Alpha are the number of IAAFT surrogates and the significance level of
+	// the test that separates stochastic from deterministic series (Surrogates+1 ≥ 1/Alpha).
+	Surrogates int     `json:"surrogates"`
+	Alpha      float64 `json:"alpha"`
 	// MaxPeriod bounds the loop periods searched, in points.
 	MaxPeriod int `json:"max_period"`
 	// MinPoints is the fewest points of a series before it is classified at all (below it
@@ -78,16 +88,19 @@ type Config struct {
 // DefaultConfig returns the defaults documented in docs/services/attractor.md.
 func DefaultConfig() Config {
 	return Config{
-		Series:             slices.Clone(AllSeries),
+		Series:             []string{SeriesLogprob, SeriesEntropy, SeriesLength, SeriesTokens},
+		Classify:           []string{SeriesLogprob, SeriesEntropy},
 		LoopSeries:         []string{SeriesLogprob, SeriesEntropy, SeriesLength, SeriesTokens},
 		Window:             256,
-		Hop:                64,
+		Hop:                128,
+		Surrogates:         19,
+		Alpha:              0.05,
 		MaxPeriod:          32,
-		MinPoints:          dynamics.MinLength,
-		MinLyapunovPoints:  200,
-		MinClassConfidence: 0.5,
+		MinPoints:          128,
+		MinLyapunovPoints:  256,
+		MinClassConfidence: 0,
 		MinLoopConfidence:  0.9,
-		Debounce:           64,
+		Debounce:           128,
 		LoopAction:         ActionStop,
 	}
 }
@@ -126,9 +139,14 @@ func (c *Config) Validate() error {
 			return bad("series", fmt.Sprintf("unknown series %q (known: %v)", s, AllSeries))
 		}
 	}
+	for _, s := range c.Classify {
+		if !slices.Contains(c.Series, s) {
+			return bad("classify", fmt.Sprintf("%q is not among the built series", s))
+		}
+	}
 	for _, s := range c.LoopSeries {
 		if !slices.Contains(c.Series, s) {
-			return bad("loop_series", fmt.Sprintf("%q is not among the analysed series", s))
+			return bad("loop_series", fmt.Sprintf("%q is not among the built series", s))
 		}
 	}
 	switch {
@@ -136,6 +154,8 @@ func (c *Config) Validate() error {
 		return bad("window", fmt.Sprintf("%d, want %d..%d", c.Window, dynamics.MinLength, MaxWindow))
 	case c.Hop < 1 || c.Hop > c.Window:
 		return bad("hop", fmt.Sprintf("%d, want 1..window (%d)", c.Hop, c.Window))
+	case !(c.Alpha > 0 && c.Alpha < 1) || c.Surrogates < 1 || c.Surrogates > 199 || float64(c.Surrogates+1)*c.Alpha < 1:
+		return bad("surrogates", fmt.Sprintf("%d surrogates at alpha %g: want 0 < alpha < 1 and 1/alpha - 1 ≤ surrogates ≤ 199", c.Surrogates, c.Alpha))
 	case c.MaxPeriod < 2 || c.MaxPeriod > MaxPeriodCap || c.MaxPeriod > c.Window/5:
 		return bad("max_period", fmt.Sprintf("%d, want 2..min(%d, window/5 = %d)", c.MaxPeriod, MaxPeriodCap, c.Window/5))
 	case c.MinPoints < dynamics.MinLength || c.MinPoints > c.Window:

@@ -58,10 +58,9 @@ type Exponent struct {
 type series struct {
 	name, unit string
 	loop       bool // loops in this series are reported
+	classify   bool // the series is fully analysed and classified
 	inc        *dynamics.Incremental
-	reported   dynamics.Attractor // last class reported (Unknown before any)
-	cand       dynamics.Attractor // current class, reported once it has held Debounce points
-	candSince  int64
+	deb        debouncer
 	loopP      float64 // period of the last loop reported, 0 if none
 	disabled   bool
 }
@@ -92,7 +91,7 @@ func newSession(cfg *Config) *session {
 		if i == idxLogprob || i == idxEntropy {
 			unit = "token"
 		}
-		s.series[i] = &series{name: name, unit: unit, loop: contains(cfg.LoopSeries, name)}
+		s.series[i] = &series{name: name, unit: unit, loop: contains(cfg.LoopSeries, name), classify: contains(cfg.Classify, name)}
 	}
 	return s
 }
@@ -106,8 +105,19 @@ func contains(xs []string, x string) bool {
 	return false
 }
 
+// sink receives a session's findings; *analysis.Emitter is one, tests record them.
+type sink interface {
+	Verdict(v wire.Verdict)
+	Action(typ wire.ActionType, rule, reason string)
+}
+
 // Observe adds the chunk's points to the series.
 func (s *session) Observe(_ context.Context, c *wire.Chunk, e *analysis.Emitter) error {
+	s.observe(c, e)
+	return nil
+}
+
+func (s *session) observe(c *wire.Chunk, e sink) {
 	for i := range c.Tokens {
 		t := &c.Tokens[i]
 		s.add(idxLogprob, t.Logprob, e)
@@ -131,7 +141,6 @@ func (s *session) Observe(_ context.Context, c *wire.Chunk, e *analysis.Emitter)
 	if len(c.Tokens) > 0 {
 		s.add(idxTokens, float64(len(c.Tokens)), e)
 	}
-	return nil
 }
 
 // End emits nothing: a class not yet confirmed by the debounce is not reported.
@@ -152,14 +161,21 @@ func (s *session) MemoryBytes() int {
 	return n
 }
 
-func (s *session) add(i int, v float64, e *analysis.Emitter) {
+func (s *session) add(i int, v float64, e sink) {
 	sr := s.series[i]
 	if sr == nil || sr.disabled {
 		return
 	}
 	cfg := s.cfg
 	if sr.inc == nil {
-		inc, err := dynamics.NewIncremental(cfg.Window, dynamics.WithHop(cfg.Hop), dynamics.WithMaxPeriod(cfg.MaxPeriod))
+		// A series watched only for loops never gets a full analysis: its hop is beyond any
+		// response length.
+		hop := cfg.Hop
+		if !sr.classify {
+			hop = math.MaxInt32
+		}
+		inc, err := dynamics.NewIncremental(cfg.Window, dynamics.WithHop(hop), dynamics.WithMaxPeriod(cfg.MaxPeriod),
+			dynamics.WithSurrogates(cfg.Surrogates, cfg.Alpha))
 		if err != nil {
 			// The configuration was validated against the same bounds; a failure here means
 			// the library's limits moved. Skip the series rather than fail every chunk.
@@ -175,7 +191,9 @@ func (s *session) add(i int, v float64, e *analysis.Emitter) {
 	// Any other error is the periodic full analysis failing (a constant window, no fit
 	// region): the value is kept and the previous class stands.
 	n := sr.inc.Count()
-	s.classify(sr, ev, n, e)
+	if sr.classify {
+		s.classify(sr, ev, n, e)
+	}
 	if sr.loop && ev.Loop {
 		s.loop(sr, ev, n, e)
 	}
@@ -183,20 +201,16 @@ func (s *session) add(i int, v float64, e *analysis.Emitter) {
 
 // classify applies the debounce: a class is reported once it has held Debounce points, and
 // only when it differs from the last one reported.
-func (s *session) classify(sr *series, ev dynamics.Event, n int64, e *analysis.Emitter) {
+func (s *session) classify(sr *series, ev dynamics.Event, n int64, e sink) {
 	cfg := s.cfg
 	class := ev.Attractor
 	r := sr.inc.Result()
 	if n < int64(cfg.MinPoints) || r == nil || (class != dynamics.Unknown && r.Confidence < cfg.MinClassConfidence) {
 		class = dynamics.Unknown
 	}
-	if class != sr.cand {
-		sr.cand, sr.candSince = class, n
-	}
-	if sr.cand == sr.reported || n-sr.candSince < int64(cfg.Debounce) {
+	if !sr.deb.step(class, n, int64(cfg.Debounce)) {
 		return
 	}
-	sr.reported = sr.cand
 	ev2 := Evidence{Series: sr.name, Unit: sr.unit, Points: n, Attractor: class.String()}
 	v := wire.Verdict{Kind: KindClassification, Rule: sr.name, Status: class.String()}
 	if r != nil {
@@ -228,6 +242,26 @@ func (s *session) classify(sr *series, ev dynamics.Event, n int64, e *analysis.E
 	e.Verdict(v)
 }
 
+// debouncer reports a class once it has held for a number of points and differs from the
+// last class reported (Unknown before any report).
+type debouncer struct {
+	reported dynamics.Attractor
+	cand     dynamics.Attractor
+	since    int64 // point at which cand became the current class
+}
+
+// step records the class at point n and reports whether it is to be published now.
+func (d *debouncer) step(class dynamics.Attractor, n, hold int64) bool {
+	if class != d.cand {
+		d.cand, d.since = class, n
+	}
+	if d.cand == d.reported || n-d.since < hold {
+		return false
+	}
+	d.reported = d.cand
+	return true
+}
+
 func firstWarning(r *dynamics.Result) string {
 	if len(r.Warnings) == 0 {
 		return "not computed"
@@ -238,7 +272,7 @@ func firstWarning(r *dynamics.Result) string {
 // loop reports a loop the first time it is seen with a period (not a multiple of the one
 // already reported) and a confidence of at least MinLoopConfidence; the first report of the
 // response carries the configured action.
-func (s *session) loop(sr *series, ev dynamics.Event, n int64, e *analysis.Emitter) {
+func (s *session) loop(sr *series, ev dynamics.Event, n int64, e sink) {
 	p := ev.LoopPeriod
 	if sr.loopP > 0 && math.Abs(p/sr.loopP-math.Round(p/sr.loopP)) < 1e-9 {
 		return
@@ -266,11 +300,11 @@ func (s *session) loop(sr *series, ev dynamics.Event, n int64, e *analysis.Emitt
 }
 
 // LoopConfidence is the fraction of the window's variance that the repetition with period p
-// reproduces over the latest max(4p, 32) values: 1 − mean (x[t] − x[t−p])² / (2 var x), in
+// reproduces over the latest max(3p, 32) values (the run the early loop test of pkg/dynamics requires): 1 − mean (x[t] − x[t−p])² / (2 var x), in
 // [0, 1]. Exact repetition gives 1; unrelated values about 0. It returns 0 when p < 1, the
 // window is shorter than the span needed, or the window is constant.
 func LoopConfidence(win []float64, p int) float64 {
-	span := max(4*p, 32)
+	span := max(3*p, 32)
 	n := len(win)
 	if p < 1 || n < span+p {
 		return 0
