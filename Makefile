@@ -11,7 +11,7 @@ TEST_FLAGS  ?= -race -count=1 -timeout 15m
 RUN_ARGS    ?=
 DEMO_ARGS   ?=
 
-.PHONY: all build test vet lint tidy run demo bench bench-compare test-faults clean tools modules
+.PHONY: all build test vet lint tidy run demo bench bench-compare test-faults clean tools modules images
 
 all: build
 
@@ -59,3 +59,18 @@ bench-compare:
 
 clean:
 	rm -rf $(BIN) bench/out
+
+# images builds the midstream image (every service binary and the CLI, Dockerfile) and one
+# image per service (--target <service>) with docker, when a Docker engine answers; without one
+# it says so and exits 0, since there is nothing to build with.
+IMAGE          ?= midstream/midstream
+IMAGE_TAG      ?= dev
+IMAGE_SERVICES := ingest scheduler compare attractor verifier metalearn
+images:
+	@if ! command -v docker >/dev/null 2>&1 || ! docker info >/dev/null 2>&1; then \
+		echo "images: no Docker engine reachable (docker info failed); no image built"; exit 0; \
+	fi; \
+	set -e; \
+	docker build -t $(IMAGE):$(IMAGE_TAG) .; \
+	for s in $(IMAGE_SERVICES); do docker build --target $$s -t $(IMAGE)-$$s:$(IMAGE_TAG) .; done; \
+	echo "images: built $(IMAGE):$(IMAGE_TAG) and $(IMAGE)-{$(IMAGE_SERVICES)}:$(IMAGE_TAG)"
