@@ -21,6 +21,9 @@ type Evidence struct {
 	// Truncated is true when the response was longer than the kept history, so no slice could
 	// be computed.
 	Truncated bool `json:"truncated,omitempty"`
+	// Unexplained is true when the chunk decided more rules than SessionLimits.MaxExplainPerChunk
+	// and this one got no slice.
+	Unexplained bool `json:"unexplained,omitempty"`
 	// Forecast is the learnt forecast behind a presumable verdict's confidence (absent until the
 	// rule's model has been fitted).
 	Forecast *ForecastEvidence `json:"forecast,omitempty"`

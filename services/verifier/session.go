@@ -42,10 +42,12 @@ type session struct {
 	seqs     []uint64
 	times    []int64
 	histFull bool
+
+	explained int // explanations computed for the current chunk
 }
 
-func newSession(a *Analyser, cfg *config, p *policy, late bool) *session {
-	s := &session{a: a, cfg: cfg, p: p, late: late}
+func newSession(a *Analyser, cfg *config, p *policy) *session {
+	s := &session{a: a, cfg: cfg, p: p}
 	if p == nil || len(p.rules) == 0 {
 		return s
 	}
@@ -84,6 +86,7 @@ func (s *session) Observe(ctx context.Context, c *wire.Chunk, e *analysis.Emitte
 	switch {
 	case s.n == 0:
 		s.lastMs, s.ms0 = ms, ms
+		s.late = c.Seq != 0
 	case ms > s.lastMs:
 		dt = time.Duration(ms-s.lastMs) * time.Millisecond
 		s.lastMs = ms
@@ -98,6 +101,7 @@ func (s *session) Observe(ctx context.Context, c *wire.Chunk, e *analysis.Emitte
 		}
 	}
 	s.n++
+	s.explained = 0
 	maxRuns := s.a.fo.MaxRuns
 	for i, r := range s.p.rules {
 		rs := &s.rs[i]
@@ -109,15 +113,15 @@ func (s *session) Observe(ctx context.Context, c *wire.Chunk, e *analysis.Emitte
 		rs.state = ns
 		rs.extend(ns, maxRuns)
 		v := r.c.Decided(ns)
-		if v.Definitive() {
-			rs.decided = true
-		}
-		if v != rs.verdict {
+		switch {
+		case v.Definitive():
+			// Published even when the empty trace already had this verdict (a valid formula).
+			rs.decided, rs.verdict = true, v
+			s.emit(ctx, e, i, v, false)
+		case v != rs.verdict:
 			rs.verdict = v
-			if v.Definitive() || rs.changes < s.a.sl.MaxChanges {
-				if !v.Definitive() {
-					rs.changes++
-				}
+			if rs.changes < s.a.sl.MaxChanges {
+				rs.changes++
 				s.emit(ctx, e, i, v, false)
 			}
 		}
@@ -181,14 +185,23 @@ func (s *session) emit(ctx context.Context, e *analysis.Emitter, i int, v ltl.Ve
 	out := wire.Verdict{Kind: KindRule, Rule: r.id, Status: statusOf(v)}
 	switch {
 	case v.Definitive():
-		if x, ok := s.explain(i); ok {
-			if v == ltl.False {
+		// A witness of a rule that merely held until the end is the whole trace's worth of
+		// "nothing happened" and costs as much as a counterexample to minimise: only early
+		// (definitive) truths get one. Explanations per chunk are bounded so that a chunk that
+		// decides many rules at once stays cheap.
+		switch {
+		case final && v == ltl.True:
+		case s.explained >= s.a.sl.MaxExplainPerChunk:
+			ev.Unexplained = true
+		default:
+			s.explained++
+			if x, ok := s.explain(i); !ok {
+				ev.Truncated = true
+			} else if v == ltl.False {
 				ev.Counterexample = x
 			} else {
 				ev.Witness = x
 			}
-		} else {
-			ev.Truncated = true
 		}
 		out.Confidence = 1
 		out.Reason = fmt.Sprintf("rule %s %s: %s", r.id, map[bool]string{true: "holds", false: "violated"}[v == ltl.True], r.formula)

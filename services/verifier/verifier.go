@@ -46,11 +46,19 @@ type SessionLimits struct {
 	// MaxChanges bounds the presumable-verdict changes published per rule and response
 	// (default 16); definitive verdicts are always published.
 	MaxChanges int
+	// MaxExplainPerChunk bounds the counterexamples and witnesses computed for one chunk
+	// (default 8; negative: none); further rules decided at that chunk carry
+	// Evidence.Unexplained. Explaining costs far more than monitoring (pkg/ltl's minimisation,
+	// milliseconds for a few hundred events), so this bounds the worst chunk's cost.
+	MaxExplainPerChunk int
 }
 
 func (l SessionLimits) withDefaults() SessionLimits {
 	if l.MaxHistory <= 0 {
 		l.MaxHistory = 4096
+	}
+	if l.MaxExplainPerChunk == 0 {
+		l.MaxExplainPerChunk = 8
 	}
 	if l.MaxChanges <= 0 {
 		l.MaxChanges = 16
@@ -228,7 +236,7 @@ func (a *Analyser) Start(stream string, meta *wire.Meta) analysis.Session {
 	if meta != nil {
 		name = meta.Policy
 	}
-	return newSession(a, cfg, cfg.policyFor(name), meta == nil)
+	return newSession(a, cfg, cfg.policyFor(name))
 }
 
 func (a *Analyser) build(spec PoliciesSpec, set *rules.Set) (*config, error) {
