@@ -35,7 +35,7 @@ lint:
 		|| { echo "lint: golangci-lint could not be installed; skipping lint"; exit 0; }; \
 	fi; \
 	if [ -x $(BIN)/golangci-lint ]; then \
-		for m in $(MODULES); do echo "lint $$m"; (cd $$m && $(BIN)/golangci-lint run --config $(CURDIR)/.golangci.yml ./...) || exit 1; done; \
+		for m in $(MODULES); do echo "lint $$m"; (cd $$m && $(BIN)/golangci-lint run --allow-parallel-runners --config $(CURDIR)/.golangci.yml ./...) || exit 1; done; \
 	fi
 
 # test is what CI runs: vet, lint, then every module's tests with the race detector.
