@@ -27,10 +27,10 @@ func benchService(b *testing.B, n int) *Service {
 	s.mu.Lock()
 	for i := range n {
 		id := fmt.Sprintf("b%07d", i)
-		r := s.buffer(id)
+		r := s.buffer(context.Background(), id)
 		r.addChunk(&wire.Chunk{Stream: id, Time: now, Text: "some response text with a card number in it", Meta: &wire.Meta{Tenant: "t1", Model: "m1"}, Final: true}, 512, now)
 		r.addVerdict(&wire.Verdict{Stream: id, Analyser: "verifier", Kind: "rule", Rule: "pii", Status: "detected", Score: 0.9}, now)
-		s.observe(id)
+		s.observe(context.Background(), id)
 	}
 	s.mu.Unlock()
 	return s

@@ -30,6 +30,36 @@ type response struct {
 	lpN           int
 	verdicts      []learn.Verdict
 	droppedV      int
+	// deferred holds labels that arrived before the verdict they label (the verdict consumer
+	// lags the feedback consumer); they wait at most deferFor, at most maxDeferred of them.
+	deferred      []*wire.Feedback
+	deferredSince time.Time
+}
+
+// Bounds of the labels held back for a verdict that has not arrived yet.
+const (
+	deferFor    = 2 * time.Second
+	maxDeferred = 16
+)
+
+// has reports whether a verdict of analyser and rule (or, for rule "", any rule) is buffered.
+func (r *response) has(analyser, rule string) bool {
+	for _, v := range r.verdicts {
+		if v.Analyser == analyser && (rule == "" || v.Rule == rule) {
+			return true
+		}
+	}
+	return false
+}
+
+// waiting reports whether a deferred label still waits for its verdict.
+func (r *response) waiting() bool {
+	for _, f := range r.deferred {
+		if !r.has(f.Analyser, f.Rule) {
+			return true
+		}
+	}
+	return false
 }
 
 func (r *response) addChunk(c *wire.Chunk, maxTokens int, now time.Time) {

@@ -84,8 +84,8 @@ var timeZero = time.Unix(0, 0)
 // of 8 tokens (so the 512-token cap is reached), each chunk's text 8 KiB long so that pinning
 // it would show. The documented bound is 48 KiB per response.
 func TestResponseMemory(t *testing.T) {
-	if testing.Short() {
-		t.Skip("allocates")
+	if testing.Short() || raceEnabled {
+		t.Skip("allocates; the race detector's overhead would be measured too")
 	}
 	const n = 200
 	text := strings.Repeat("x", 8<<10-80) + " alpha beta gamma delta epsilon zeta eta theta"

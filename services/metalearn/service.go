@@ -45,6 +45,7 @@ type Counters struct {
 	ObserveErrors                                                                   uint64
 	KVErrors, AuditErrors                                                           uint64
 	ExternalChanges                                                                 uint64
+	Deferred                                                                        uint64 // labels held back until their verdict arrived
 }
 
 // Service is the metalearn service. Create it with New and run it with Run; every learner
@@ -258,8 +259,11 @@ func (s *Service) Sweep(ctx context.Context) {
 	now := s.o.clock()
 	for id, r := range s.open {
 		quiet := now.Sub(r.activity)
-		if r.final && quiet >= s.o.settle || quiet >= s.o.idle {
-			s.observe(id)
+		switch {
+		case len(r.deferred) > 0 && (!r.waiting() || now.Sub(r.deferredSince) >= deferFor):
+			s.observe(ctx, r.stream)
+		case r.final && quiet >= s.o.settle || quiet >= s.o.idle:
+			s.observe(ctx, id)
 		}
 	}
 	for rev := range s.unsynced {
@@ -292,7 +296,7 @@ func (s *Service) handleChunk(ctx context.Context, m jetstream.Msg) {
 		s.c.LateChunks++
 		return
 	}
-	s.buffer(c.Stream).addChunk(c, s.o.maxTokens, s.o.clock())
+	s.buffer(ctx, c.Stream).addChunk(c, s.o.maxTokens, s.o.clock())
 }
 
 func (s *Service) handleVerdict(ctx context.Context, m jetstream.Msg) {
@@ -313,12 +317,16 @@ func (s *Service) handleVerdict(ctx context.Context, m jetstream.Msg) {
 		s.c.LateVerdicts++
 		return
 	}
-	s.buffer(v.Stream).addVerdict(v, s.o.clock())
+	r := s.buffer(ctx, v.Stream)
+	r.addVerdict(v, s.o.clock())
+	if len(r.deferred) > 0 && !r.waiting() {
+		s.observe(ctx, r.stream)
+	}
 }
 
 // buffer returns the open response of stream, creating it; when the buffer is full the least
 // recently active response is observed first.
-func (s *Service) buffer(stream string) *response {
+func (s *Service) buffer(ctx context.Context, stream string) *response {
 	if r := s.open[stream]; r != nil {
 		return r
 	}
@@ -330,20 +338,28 @@ func (s *Service) buffer(stream string) *response {
 			}
 		}
 		s.c.Evicted++
-		s.observe(oldest.stream)
+		s.observe(ctx, oldest.stream)
 	}
 	r := &response{stream: stream, activity: s.o.clock()}
 	s.open[stream] = r
 	return r
 }
 
-// observe hands an open response to the learner and remembers its verdicts for feedback.
-func (s *Service) observe(stream string) {
+// observe hands an open response to the learner, remembers its verdicts for feedback and
+// applies the labels that waited for them; s.mu is held.
+func (s *Service) observe(ctx context.Context, stream string) {
 	r := s.open[stream]
 	if r == nil {
 		return
 	}
 	delete(s.open, stream)
+	defer func() {
+		for _, f := range r.deferred {
+			if err := s.feedback(ctx, f); err != nil {
+				s.o.log.Debug("metalearn: feedback refused", "stream", f.Stream, "analyser", f.Analyser, "rule", f.Rule, "err", err)
+			}
+		}
+	}()
 	if err := s.l.Observe(r.observation(s.o.clock())); err != nil {
 		s.c.ObserveErrors++
 		s.o.log.Warn("metalearn: observation refused", "stream", stream, "err", err)
@@ -381,9 +397,19 @@ func (s *Service) handleFeedback(ctx context.Context, m jetstream.Msg) {
 
 // feedback applies one label; s.mu is held.
 func (s *Service) feedback(ctx context.Context, f *wire.Feedback) error {
-	if s.open[f.Stream] != nil {
+	if r := s.open[f.Stream]; r != nil {
+		if !r.has(f.Analyser, f.Rule) && len(r.deferred) < maxDeferred {
+			// The verdict it labels has not arrived yet (the consumers run independently):
+			// hold the label back until it does, or for deferFor at most.
+			if len(r.deferred) == 0 {
+				r.deferredSince = s.o.clock()
+			}
+			r.deferred = append(r.deferred, f)
+			s.c.Deferred++
+			return nil
+		}
 		// The label's response is still buffered: observe it now, with what has arrived.
-		s.observe(f.Stream)
+		s.observe(ctx, f.Stream)
 	}
 	rule := f.Rule
 	mem := s.remembered[f.Stream]

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/midstream/midstream/pkg/bus"
+	"github.com/midstream/midstream/pkg/bus/bustest"
 	"github.com/midstream/midstream/pkg/learn"
 	"github.com/midstream/midstream/pkg/wire"
 )
@@ -25,8 +26,11 @@ func TestFeedbackAndVerdictsReachTheLearner(t *testing.T) {
 	h.label(b, "verifier", "pii", wire.LabelFalsePositive)
 	h.label(c, "verifier", "pii", wire.LabelFalsePositive) // c has no verifier verdict
 	h.caughtUp()
+	// c's label waits for a verifier verdict (it might still be on its way) for deferFor, then
+	// is refused.
+	bustest.Eventually(t, 3*deferFor, func() bool { return h.s.Status().Counters.UnknownRule == 1 }, "label of c not refused")
 	st := h.s.Status()
-	if st.Counters.LabelsAccepted != 2 || st.Counters.UnknownRule != 1 {
+	if st.Counters.LabelsAccepted != 2 || st.Counters.UnknownRule != 1 || st.Counters.Deferred != 1 {
 		t.Fatalf("labels accepted %d, unknown rule %d; want 2, 1", st.Counters.LabelsAccepted, st.Counters.UnknownRule)
 	}
 	if st.Summary.Baselines != 1 || len(st.Level1) != 1 || st.Level1[0].Tenant != "t1" || st.Level1[0].Model != "m1" {
@@ -277,5 +281,25 @@ func TestMicroDiscoveryAndStatus(t *testing.T) {
 	}
 	if _, code, _ := h.request(SubjectAudit, `{"from":"x"}`); code != CodeBadRequest {
 		t.Fatalf("bad audit request: %q", code)
+	}
+}
+
+// TestLabelBeforeItsVerdict: the feedback consumer can run ahead of the verdict consumer; a
+// label for a buffered response whose verdict has not arrived waits for it.
+func TestLabelBeforeItsVerdict(t *testing.T) {
+	h := newHarness(t)
+	id, _ := h.response("t1", 0.1, 0.5) // chunk only
+	h.caughtUp()
+	h.label(id, "verifier", "pii", wire.LabelTruePositive)
+	h.caughtUp()
+	if c := h.s.Status().Counters; c.Deferred != 1 || c.LabelsAccepted != 0 {
+		t.Fatalf("counters %+v", c)
+	}
+	h.publish(wire.VerdictSubject("verifier", id), wire.SchemaVerdict, wire.Verdict{Stream: id, Analyser: "verifier",
+		Seq: 0, Time: time.Now().UTC(), Kind: "rule", Rule: "pii", Status: "detected", Score: 0.9})
+	h.verdicts++
+	h.caughtUp()
+	if c := h.s.Status().Counters; c.LabelsAccepted != 1 || c.UnknownRule != 0 {
+		t.Fatalf("counters %+v", c)
 	}
 }

@@ -1,0 +1,5 @@
+//go:build !race
+
+package metalearn
+
+const raceEnabled = false
