@@ -239,6 +239,10 @@ func (d *chunkDecoder) scanString() (start, end int, escaped bool, err error) {
 	i := start
 	for i < len(b) {
 		c := b[i]
+		if plainStringByte[c] {
+			i++
+			continue
+		}
 		switch {
 		case c == '"':
 			d.pos = i + 1
@@ -278,6 +282,15 @@ func (d *chunkDecoder) scanString() (start, end int, escaped bool, err error) {
 	d.pos = len(b)
 	return 0, 0, false, d.syntaxErr("")
 }
+
+// plainStringByte marks the bytes that stand for themselves inside a JSON string: everything
+// but the quote, the backslash and control bytes. A table keeps scanString's loop tight.
+var plainStringByte = func() (t [256]bool) {
+	for c := 0x20; c < 256; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
 
 func hexVal(c byte) rune {
 	switch {

@@ -8,6 +8,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"reflect"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -213,6 +214,9 @@ func TestDecodeChunkJSONRules(t *testing.T) {
 // escapes, edge numbers, random whitespace) and on byte-level mutations of them.
 func TestDecodeChunkEquivalenceRandom(t *testing.T) {
 	n := 20000
+	if raceEnabled { // the decoders share no state; the race detector only slows this down
+		n = 4000
+	}
 	if testing.Short() {
 		n = 2000
 	}
@@ -496,10 +500,16 @@ func BenchmarkDecodeChunk(b *testing.B) {
 			b.Run("impl="+impl.name+"/"+in.name, func(b *testing.B) {
 				b.SetBytes(int64(len(in.data)))
 				b.ReportAllocs()
+				runtime.LockOSThread()
+				defer runtime.UnlockOSThread()
+				cpu0, ok := threadCPU()
 				for b.Loop() {
 					if _, err := impl.fn(SchemaChunk, in.data); err != nil {
 						b.Fatal(err)
 					}
+				}
+				if cpu1, _ := threadCPU(); ok {
+					b.ReportMetric(float64(cpu1-cpu0)/float64(b.N), "cpu-ns/op")
 				}
 			})
 		}
