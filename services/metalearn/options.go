@@ -144,7 +144,7 @@ type options struct {
 func defaultOptions() options {
 	return options{
 		mode: ModeAuto, margin: 0, maxChanges: 6, changeWindow: time.Hour, watchN: 50, depth: 3,
-		fbRate: 10, fbBurst: 100, settle: 2 * time.Second, idle: time.Minute, maxOpen: 2048,
+		fbRate: 10, fbBurst: 100, settle: 10 * time.Second, idle: time.Minute, maxOpen: 2048,
 		maxTokens: 512, remember: 65536, records: 1000, minShadow: 10, clock: time.Now,
 		log: slog.Default(), targetsFromKV: true, auditBucket: AuditBucket, sweep: 500 * time.Millisecond,
 		patternEvery: 256,
@@ -235,7 +235,7 @@ func WithFeedbackRate(perSecond float64, burst int) Option {
 }
 
 // WithBuffer bounds the per-response buffer: a response is observed settle after its final
-// chunk (default 2s) or idle after its last message (default 1m); at most maxOpen responses
+// chunk (default 10s) or idle after its last message (default 1m); at most maxOpen responses
 // (default 2048) are buffered, each with at most maxTokens tokens (default 512).
 func WithBuffer(settle, idle time.Duration, maxOpen, maxTokens int) Option {
 	return func(o *options) error {

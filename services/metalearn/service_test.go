@@ -204,6 +204,19 @@ func TestAuditSurvivesRestart(t *testing.T) {
 	if got := h.s.l.Config().Number("verifier/pii_threshold", 0); got != th {
 		t.Fatalf("restored threshold %g, KV %g", got, th)
 	}
+	// The stored trail replays to the learner's configuration, revision by revision.
+	_, recs, err := loadAudit(context.Background(), h.s.auditKV)
+	if err != nil {
+		t.Fatal(err)
+	}
+	trail := make([]learn.AuditEntry, len(recs))
+	for i := range recs {
+		trail[i] = recs[i].Entry
+	}
+	cfgs, err := learn.Replay(h.s.l.Initial(), trail)
+	if err != nil || !cfgs[len(cfgs)-1].Equal(h.s.l.Config()) {
+		t.Fatalf("replay of the stored trail: %v (%d configurations)", err, len(cfgs))
+	}
 	// Rolling back a change made before the restart writes the old value back.
 	var rev uint64
 	for _, p := range h.s.l.Proposals() {
