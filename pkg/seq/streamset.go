@@ -38,7 +38,7 @@ type ReferenceSet struct {
 // CompileReferences validates refs and builds their match tables. It returns an error
 // matching ErrEmpty for an empty reference, ErrOption for MaxDist outside
 // [0, len(Tokens)) and ErrTooLarge when len(Tokens)+MaxDist exceeds MaxReferenceSpan. An empty
-// refs gives a set whose matchers never report. The tokens are copied: refs may be reused.
+// refs gives a set whose matchers never report. refs is not retained.
 func CompileReferences(refs []Reference) (*ReferenceSet, error) {
 	rs := &ReferenceSet{refs: make([]compiledRef, len(refs))}
 	maxWords := 0

@@ -109,8 +109,8 @@ func BenchmarkObserve(b *testing.B) {
 	}
 }
 
-// BenchmarkStart measures starting and ending a session with a 20×200-token library (the
-// library matcher comes from the library's pool).
+// BenchmarkStart measures starting and ending a session with a 20×200-token library (a new
+// light matcher of the library's shared reference set per session).
 func BenchmarkStart(b *testing.B) {
 	r := rand.New(rand.NewPCG(3, 4))
 	a, err := compare.New()

@@ -145,8 +145,8 @@ func (a *Analyser) Conversation() ConversationConfig { return a.state.Load().con
 func (a *Analyser) HistoryLen(conv string) int { return a.hist.responses(conv) }
 
 // Start returns the session of a new response. It takes the configuration in force now, a
-// library matcher from the library's pool and, when the response names a conversation with
-// finished responses, a matcher over their windows.
+// light matcher of the library's compiled windows (the match tables stay shared) and, when
+// the response names a conversation with finished responses, a matcher over their windows.
 func (a *Analyser) Start(stream string, meta *wire.Meta) analysis.Session {
 	st := a.state.Load()
 	s := &session{a: a, st: st, stream: stream, nextLocal: int32(len(st.lib.vocab))}

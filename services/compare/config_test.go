@@ -200,7 +200,7 @@ func FuzzParseReferences(f *testing.F) {
 			for _, w := range lib.windows {
 				m.Write(nil, w.Tokens)
 			}
-			lib.release(m)
+			m.Flush(nil)
 		}
 	})
 }

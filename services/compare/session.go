@@ -67,7 +67,7 @@ type session struct {
 	nextLocal int32
 	added     int // tokens of the response itself in local
 
-	lm, cm   *seq.StreamMatcher
+	lm, cm   *seq.Matcher
 	cwin     []window // conversation windows; ref indexes past
 	past     []pastResponse
 	convKeep int
@@ -124,7 +124,7 @@ func (s *session) Observe(ctx context.Context, c *wire.Chunk, e *analysis.Emitte
 }
 
 // End reports what the end of the stream decides (a held-back word, open match candidates),
-// stores the response in its conversation's history and returns the matcher to the pool.
+// and stores the response in its conversation's history.
 func (s *session) End(ctx context.Context, _ analysis.EndReason, e *analysis.Emitter) {
 	if s.ended {
 		return
@@ -146,7 +146,6 @@ func (s *session) End(ctx context.Context, _ analysis.EndReason, e *analysis.Emi
 	if s.conv != "" && len(s.keepWords) > 0 {
 		s.a.hist.add(s.conv, s.stream, s.keepWords, s.st.conv.MaxResponses)
 	}
-	s.st.lib.release(s.lm)
 	s.lm, s.cm, s.rd, s.local, s.past = nil, nil, nil, nil, nil
 }
 

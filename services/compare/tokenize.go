@@ -107,9 +107,6 @@ func (t *tokenizer) flush(k tokenSink) {
 	}
 }
 
-// pending reports whether a word is held back.
-func (t *tokenizer) pending() bool { return t.runes > 0 }
-
 type collector struct{ toks []string }
 
 func (c *collector) begin()         {}
