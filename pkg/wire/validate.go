@@ -93,24 +93,25 @@ func (c *Chunk) Validate() error {
 		return bad("tokens", strconv.Itoa(len(c.Tokens))+" tokens, limit "+strconv.Itoa(MaxTokens))
 	}
 	for i := range c.Tokens {
+		// Field names are built only on failure: this loop runs for every token of every chunk.
 		t := &c.Tokens[i]
-		f := "tokens[" + strconv.Itoa(i) + "]"
+		tok := func() string { return "tokens[" + strconv.Itoa(i) + "]" }
 		if err := checkText(t.Text, MaxTokenText); err != "" {
-			return bad(f+".text", err)
+			return bad(tok()+".text", err)
 		}
 		if err := checkLogprob(t.Logprob); err != "" {
-			return bad(f+".logprob", err)
+			return bad(tok()+".logprob", err)
 		}
 		if len(t.Top) > MaxTopLogprobs {
-			return bad(f+".top", strconv.Itoa(len(t.Top))+" alternatives, limit "+strconv.Itoa(MaxTopLogprobs))
+			return bad(tok()+".top", strconv.Itoa(len(t.Top))+" alternatives, limit "+strconv.Itoa(MaxTopLogprobs))
 		}
 		for j := range t.Top {
-			g := f + ".top[" + strconv.Itoa(j) + "]"
+			alt := func() string { return tok() + ".top[" + strconv.Itoa(j) + "]" }
 			if err := checkText(t.Top[j].Text, MaxTokenText); err != "" {
-				return bad(g+".text", err)
+				return bad(alt()+".text", err)
 			}
 			if err := checkLogprob(t.Top[j].Logprob); err != "" {
-				return bad(g+".logprob", err)
+				return bad(alt()+".logprob", err)
 			}
 		}
 	}
