@@ -20,7 +20,7 @@ type counters struct {
 	invalid, duplicates, queueFull, acked, publishRetries, recovered atomic.Uint64
 	configApplied, configErrors, costProbes                          atomic.Uint64
 	bad                                                              [len(badKinds)]atomic.Uint64
-	forced, degraded, rejected                                       [sched.NumClasses]atomic.Uint64
+	forced                                                           [sched.NumClasses]atomic.Uint64
 	direct                                                           [sched.NumClasses][len(directReasons)]atomic.Uint64
 }
 
@@ -115,8 +115,8 @@ func (m *metrics) init(meter metric.Meter, s *Service) error {
 				o.ObserveInt64(shed, int64(s.c.direct[c][i].Load()), metric.WithAttributes(cl, attribute.String("reason", r)))
 			}
 			o.ObserveInt64(forced, int64(s.c.forced[c].Load()), a)
-			o.ObserveInt64(admission, int64(s.c.degraded[c].Load()), metric.WithAttributes(cl, attribute.String("decision", "degrade")))
-			o.ObserveInt64(admission, int64(s.c.rejected[c].Load()), metric.WithAttributes(cl, attribute.String("decision", "reject")))
+			o.ObserveInt64(admission, int64(cs.DegradedOut), metric.WithAttributes(cl, attribute.String("decision", "degrade")))
+			o.ObserveInt64(admission, int64(cs.Rejected), metric.WithAttributes(cl, attribute.String("decision", "reject")))
 		}
 		for i, k := range badKinds {
 			o.ObserveInt64(bad, int64(s.c.bad[i].Load()), metric.WithAttributes(attribute.String("kind", k)))

@@ -122,7 +122,7 @@ func (s *Service) Stats() Stats {
 			Wait: WaitSummary{Count: cs.Wait.Count, MeanMS: ms(cs.Wait.Mean), P50MS: ms(cs.Wait.P50), P90MS: ms(cs.Wait.P90),
 				P99MS: ms(cs.Wait.P99), P999MS: ms(cs.Wait.P999), MaxMS: ms(cs.Wait.Max)},
 			Opened: cs.Opened, Admitted: cs.Admitted, DegradedIn: cs.DegradedIn, DegradedOut: cs.DegradedOut,
-			Rejected: cs.Rejected + s.c.rejected[c].Load(), Utilization: cs.Utilization, CostMS: ms(cs.Cost),
+			Rejected: cs.Rejected, Utilization: cs.Utilization, CostMS: ms(cs.Cost),
 			BudgetMS: ms(cfg.Classes[c].Budget), Limit: cfg.Classes[c].Limit, Tokens: cs.Tokens}
 		for r := sched.Reason(1); r < sched.NumReasons; r++ {
 			if n := cs.Shed[r]; n > 0 {

@@ -322,7 +322,6 @@ func (s *Service) handle(ctx context.Context, p int, m jetstream.Msg) {
 	case errors.As(err, &rej):
 		// The scheduler closed the response (idle) and admission refused to reopen it.
 		st.rejected, st.reason = true, rej.Admission.Reason
-		s.c.rejected[st.meta.class].Add(1)
 		s.direct(ctx, pd, st.meta.class, "rejected", rej.Admission.Reason, now)
 	case errors.Is(err, sched.ErrQueueFull):
 		if f.Final && seq > 0 {
@@ -372,11 +371,9 @@ func (s *Service) open(ctx context.Context, f fields, subject string) *respState
 	}
 	switch adm.Decision {
 	case sched.Degrade:
-		s.c.degraded[md.class].Add(1)
 		s.log.Info("response degraded by admission control", "stream", f.Stream, "from", md.class.String(), "to", adm.Class.String(), "reason", adm.Reason)
 		st.meta.class = adm.Class
 	case sched.Reject:
-		s.c.rejected[md.class].Add(1)
 		s.log.Info("response rejected by admission control; its chunks are shed", "stream", f.Stream, "class", md.class.String(), "reason", adm.Reason)
 		st.rejected, st.reason = true, adm.Reason
 	}

@@ -315,3 +315,34 @@ func TestMicroEndpoints(t *testing.T) {
 		t.Errorf("$SRV.INFO: %s", msg.Data)
 	}
 }
+
+func TestAdmissionRejectShedsWithForcedEnds(t *testing.T) {
+	cfg := sched.DefaultConfig()
+	cfg.Admission = sched.AdmissionConfig{Enabled: true, NoDegrade: true}
+	// One chunk costs 1 s every 50 ms: U = 20 > 1, so EDF's test refuses any high response.
+	cfg.Classes[sched.High].Cost = time.Second
+	h := startService(t, WithConfig(cfg))
+	h.publish(t, response("rej", 5, &wire.Meta{Priority: wire.PriorityHigh})...)
+	h.settle(t, 10*time.Second)
+	released, shed := checkAccounting(t, h, map[string]int{"rej": 5})
+	if released != 2 || shed != 3 {
+		t.Errorf("released %d shed %d, want chunk 0 and the final chunk forwarded and 3 shed", released, shed)
+	}
+	for _, m := range readAll(t, h.env.JS, bus.StreamWork, wire.WorkWildcard) {
+		if m.Headers().Get(HeaderForced) != ReasonRejected {
+			t.Errorf("%s: %s = %q", m.Subject(), HeaderForced, m.Headers().Get(HeaderForced))
+		}
+	}
+	_, vs := shedVerdicts(t, h.env.JS)
+	for _, v := range vs {
+		var ev ShedEvidence
+		_ = json.Unmarshal(v.Evidence, &ev)
+		if ev.Reason != ReasonRejected || ev.Class != "high" {
+			t.Errorf("verdict %+v", v)
+		}
+	}
+	st := h.svc.Stats()
+	if c := st.Classes[sched.High]; c.Forced != 2 || c.ShedTotal != 3 || c.Rejected != 1 {
+		t.Errorf("high stats %+v", c)
+	}
+}
