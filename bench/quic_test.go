@@ -8,6 +8,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"errors"
 	"fmt"
 	"io"
 	"math/big"
@@ -72,7 +73,7 @@ func benchQUICRaw(b *testing.B, streams int) {
 				buf := make([]byte, bufSize)
 				for {
 					if _, err := s.Read(buf[:cap(buf)]); err != nil {
-						if err != io.EOF {
+						if !errors.Is(err, io.EOF) {
 							b.Error(err)
 						}
 						return
