@@ -8,9 +8,11 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/midstream/midstream/pkg/bus"
 	"github.com/midstream/midstream/pkg/sched"
 	"github.com/midstream/midstream/services/scheduler"
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 )
 
 // Overload mode: the gateway streams every response at once with no pacing, far more than the
@@ -100,11 +102,47 @@ func prepareOverload(ctx context.Context, cfg *demoConfig, nc *nats.Conn, out io
 		}
 		fmt.Fprintf(out, "demo: overload: scheduler class %s limited to %.0f chunks/s (burst %.0f)\n", class, r.PerSecond, r.Burst)
 	}
+	// Fixed priority: under EDF the demo's equal 50 ms deadlines would let long-waiting normal
+	// chunks (earliest deadlines) go before fresh high ones whenever normal has tokens.
+	restorePolicy := setPolicy(ctx, nc, "fp", out)
 	return func() {
+		restorePolicy()
 		for class := range limits {
 			if err := set(class, prev[class]); err != nil {
 				fmt.Fprintln(out, "demo: overload: restoring", class, "rate:", err)
 			}
+		}
+	}
+}
+
+// setPolicy writes scheduler.policy to ms_config and returns the function that restores the
+// previous value (or deletes the key, which restores the scheduler's start-up policy).
+func setPolicy(ctx context.Context, nc *nats.Conn, policy string, out io.Writer) func() {
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return func() {}
+	}
+	kv, err := js.KeyValue(ctx, bus.BucketConfig)
+	if err != nil {
+		fmt.Fprintln(out, "demo: overload: policy unchanged:", err)
+		return func() {}
+	}
+	var prev []byte
+	if e, err := kv.Get(ctx, scheduler.KeyPolicy); err == nil {
+		prev = e.Value()
+	}
+	if _, err := kv.PutString(ctx, scheduler.KeyPolicy, policy); err != nil {
+		fmt.Fprintln(out, "demo: overload: policy unchanged:", err)
+		return func() {}
+	}
+	fmt.Fprintf(out, "demo: overload: scheduler policy %s (fixed priority)\n", policy)
+	return func() {
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 3*time.Second)
+		defer cancel()
+		if prev != nil {
+			_, _ = kv.Put(rctx, scheduler.KeyPolicy, prev)
+		} else {
+			_ = kv.Delete(rctx, scheduler.KeyPolicy)
 		}
 	}
 }
