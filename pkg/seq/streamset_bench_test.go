@@ -41,7 +41,7 @@ func BenchmarkMatcherPush(b *testing.B) {
 		copy(stream[1000:], bc.refs[0].Tokens)
 		for _, impl := range []string{"shared", "legacy"} {
 			b.Run(bc.name+"/impl="+impl, func(b *testing.B) {
-				push := func(dst []TextMatch, tok int32) []TextMatch { return nil }
+				var push func(dst []TextMatch, tok int32) []TextMatch
 				if impl == "shared" {
 					rs, err := CompileReferences(bc.refs)
 					if err != nil {
