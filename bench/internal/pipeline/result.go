@@ -53,6 +53,8 @@ type Step struct {
 	// Load is the machine's 1-minute load average at the end of the step (other processes
 	// included): on a shared machine it says how much of the CPU the pipeline could have.
 	Load float64 `json:"loadavg"`
+	// AnalysisMS is each analyser's mean time in Observe per chunk during the step.
+	AnalysisMS map[string]float64 `json:"analysis_ms"`
 	// SchedWait is the scheduler's queueing (submission → release to WORK) of the normal
 	// class, cumulative since start, from its stats endpoint; zero without a scheduler.
 	SchedWait Latency `json:"scheduler_wait"`
