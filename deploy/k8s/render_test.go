@@ -48,6 +48,8 @@ type objects struct {
 	scaledObjects   []*ScaledObject
 	serviceMonitors []*ServiceMonitor
 	namespaces      []*corev1.Namespace
+	// objectNamespace maps "Kind/name" to the object's namespace.
+	objectNamespace map[string]string
 	stream          []*NACKStream
 	consumers       []*NACKConsumer
 	keyValues       []*NACKKeyValue
@@ -62,13 +64,14 @@ func render(t *testing.T, dir string) *objects {
 	if err != nil {
 		t.Fatalf("kustomize %s: %v", dir, err)
 	}
-	o := &objects{deployments: map[string]*appsv1.Deployment{}, configMaps: map[string]*corev1.ConfigMap{}}
+	o := &objects{deployments: map[string]*appsv1.Deployment{}, configMaps: map[string]*corev1.ConfigMap{}, objectNamespace: map[string]string{}}
 	for _, r := range rm.Resources() {
 		b, err := r.AsYAML()
 		if err != nil {
 			t.Fatal(err)
 		}
 		gvk := r.GetApiVersion() + ", Kind=" + r.GetKind()
+		o.objectNamespace[r.GetKind()+"/"+r.GetName()] = r.GetNamespace()
 		var obj any
 		switch gvk {
 		case "apps/v1, Kind=Deployment":
@@ -125,6 +128,15 @@ func TestOverlays(t *testing.T) {
 	for _, overlay := range []string{"dev", "prod"} {
 		t.Run(overlay, func(t *testing.T) {
 			o := render(t, filepath.Join("overlays", overlay))
+			for obj, ns := range o.objectNamespace {
+				if want := Namespace; !strings.HasPrefix(obj, "Namespace/") && ns != want {
+					t.Errorf("%s: namespace %q, want %s", obj, ns, want)
+				}
+			}
+			if len(o.namespaces) != 1 || o.namespaces[0].Name != Namespace ||
+				o.namespaces[0].Labels["pod-security.kubernetes.io/enforce"] != "restricted" {
+				t.Errorf("want one Namespace %s enforcing the restricted Pod Security Standard", Namespace)
+			}
 			checkDeployments(t, o)
 			checkEnv(t, o)
 			checkServices(t, o)
