@@ -310,6 +310,15 @@ func checkEnv(t *testing.T, o *objects) {
 		if p := addrPort(t, e[addrVar]); p != MetricsPort || containerPort(c, intstr.FromString("metrics"), corev1.ProtocolTCP) != MetricsPort {
 			t.Errorf("%s: %s port %d and container port metrics must be %d", s.Name, addrVar, p, MetricsPort)
 		}
+		// Settings that shape the consumers must agree with the generated NACK consumers.
+		if c := s.Consume; c != nil {
+			if v, ok := e["MIDSTREAM_"+strings.ToUpper(s.Name)+"_SOURCE"]; ok && v != c.Stream {
+				t.Errorf("%s: source %s, the generated consumers read %s", s.Name, v, c.Stream)
+			}
+			if v, ok := e["MIDSTREAM_SCHEDULER_MAX_ACK_PENDING"]; ok && v != strconv.Itoa(c.MaxAckPending) {
+				t.Errorf("%s: max ack pending %s, the generated consumers have %d", s.Name, v, c.MaxAckPending)
+			}
+		}
 		// Files named by the environment must be inside a mounted volume.
 		for _, v := range []string{"MIDSTREAM_NATS_CREDS", "MIDSTREAM_INGEST_CERT", "MIDSTREAM_INGEST_KEY", "MIDSTREAM_INGEST_TOKENS_FILE", "MIDSTREAM_INGEST_CERT_DIR"} {
 			path := e[v]
