@@ -199,7 +199,7 @@ func runDemo(ctx context.Context, cfg demoConfig, nc *nats.Conn, out io.Writer) 
 			if nc != nil {
 				sendFeedback(ctx, nc, st, kindOf, out)
 			}
-			printSummary(out, st, time.Since(begin))
+			printSummary(out, st, kindOf, time.Since(begin))
 			for _, h := range demoSummaryHooks {
 				h(ctx, nc, out)
 			}
@@ -208,7 +208,7 @@ func runDemo(ctx context.Context, cfg demoConfig, nc *nats.Conn, out io.Writer) 
 			printProgress(out, st, cfg.responses, time.Since(begin))
 		case <-ctx.Done():
 			<-done
-			printSummary(out, st, time.Since(begin))
+			printSummary(out, st, kindOf, time.Since(begin))
 			return nil
 		}
 	}
@@ -298,7 +298,7 @@ func printProgress(out io.Writer, st *demoStats, total int, el time.Duration) {
 		st.chunks.Load(), float64(st.chunks.Load())/el.Seconds(), nact)
 }
 
-func printSummary(out io.Writer, st *demoStats, el time.Duration) {
+func printSummary(out io.Writer, st *demoStats, kindOf map[string]demoKind, el time.Duration) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	fmt.Fprintln(out)
@@ -342,9 +342,20 @@ func printSummary(out io.Writer, st *demoStats, el time.Duration) {
 			fmt.Fprintf(out, "  %-10s %s\n", a, percentiles(st.verdictLat[a]))
 		}
 	}
-	fmt.Fprintln(out, "responses caught by kind (responses with at least one action):")
+	found := map[demoKind]map[string]bool{}
+	for _, v := range st.flagged {
+		if v.Analyser == "scheduler" {
+			continue
+		}
+		k := kindOf[v.Stream]
+		if found[k] == nil {
+			found[k] = map[string]bool{}
+		}
+		found[k][v.Stream] = true
+	}
+	fmt.Fprintln(out, "responses by kind: with a finding (verdict) / with an action at the gateway:")
 	for _, k := range []demoKind{kindNormal, kindLoop, kindPII, kindToolRule, kindLeak} {
-		fmt.Fprintf(out, "  %-10s %3d of %3d\n", k, len(st.caught[k]), st.kinds[k])
+		fmt.Fprintf(out, "  %-10s %3d / %3d of %3d\n", k, len(found[k]), len(st.caught[k]), st.kinds[k])
 	}
 }
 

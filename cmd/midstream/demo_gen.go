@@ -60,7 +60,7 @@ func genDemoResponse(seed uint64, i int, kindMix []demoKind) demoResponse {
 		kind: kind,
 		meta: wire.Meta{
 			Tenant: tenants[r.IntN(len(tenants))], Model: "demo-llm-7b", Provider: "midstream-demo",
-			Priority: prios[r.IntN(len(prios))], DeadlineMS: 50, Policy: "default",
+			Priority: prios[r.IntN(len(prios))], Policy: "default", // deadline: the class budget
 		},
 		gapMS: 5 + 20*r.Float64(),
 	}
