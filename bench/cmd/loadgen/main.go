@@ -109,7 +109,7 @@ func logf(format string, args ...any) {
 func run(ctx context.Context, cfg config) (*pipeline.Result, error) {
 	res := &pipeline.Result{
 		Started: time.Now().UTC().Format(time.RFC3339), Machine: machine(),
-		Command: strings.Join(os.Args, " "), PerStream: cfg.perStream,
+		Command: "go run ./cmd/loadgen " + strings.Join(os.Args[1:], " "), PerStream: cfg.perStream,
 	}
 	logf("raw bus limit: %d messages of %d bytes", cfg.busMsgs, cfg.busSize)
 	bus, err := measureBus(ctx, cfg.busMsgs, cfg.busSize)
