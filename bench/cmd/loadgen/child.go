@@ -137,8 +137,13 @@ func scrape(ctx context.Context, addr string) (metrics, error) {
 		return nil, err
 	}
 	defer func() { _ = resp.Body.Close() }()
+	return parseMetrics(resp.Body)
+}
+
+// parseMetrics reads a Prometheus text exposition: every sample line "series value".
+func parseMetrics(r io.Reader) (metrics, error) {
 	m := metrics{}
-	sc := bufio.NewScanner(resp.Body)
+	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for sc.Scan() {
 		line := sc.Text()
