@@ -6,6 +6,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // HeaderCarrier adapts NATS message headers to OpenTelemetry's TextMapCarrier, so W3C
@@ -44,3 +45,9 @@ func Extract(ctx context.Context, h nats.Header) context.Context {
 
 // MapCarrier is a TextMapCarrier over a plain map, for trace context carried in QUIC frames.
 type MapCarrier = propagation.MapCarrier
+
+// Traced reports whether ctx carries a valid span context. Services start spans for a chunk
+// only when it does: midstream continues the traces gateways start (sampled per response by
+// the gateway's own sampler) and never roots a trace per chunk, which on untraced traffic would
+// cost an allocation-heavy root span for every chunk and produce one useless trace each.
+func Traced(ctx context.Context) bool { return trace.SpanContextFromContext(ctx).IsValid() }

@@ -152,8 +152,7 @@ func (s *Service) emit(ctx context.Context, o outcome, now time.Time) {
 			attrs = append(attrs, attribute.String("midstream.scheduler.shed_reason", o.reason))
 		}
 		attrs = append(attrs, attribute.String("midstream.scheduler.outcome", outcomeName), attribute.Bool("midstream.scheduler.late", o.late))
-		sctx, span := s.tracer.Start(pctx, "scheduler wait", trace.WithTimestamp(pd.enq), trace.WithAttributes(attrs...))
-		span.End(trace.WithTimestamp(now))
+		sctx := s.waitSpan(pctx, pd.enq, now, attrs)
 		msg = nats.NewMsg(wire.WorkSubject(pd.part, pd.stream))
 		msg.Data = in.Data()
 		for k, v := range hdr {
@@ -173,8 +172,7 @@ func (s *Service) emit(ctx context.Context, o outcome, now time.Time) {
 		s.m.wait.Record(ctx, o.wait.Seconds(), s.m.classAttr[o.class])
 	default:
 		attrs = append(attrs, attribute.String("midstream.scheduler.outcome", "shed"), attribute.String("midstream.scheduler.shed_reason", o.reason))
-		sctx, span := s.tracer.Start(pctx, "scheduler wait", trace.WithTimestamp(pd.enq), trace.WithAttributes(attrs...))
-		span.End(trace.WithTimestamp(now))
+		sctx := s.waitSpan(pctx, pd.enq, now, attrs)
 		ev := ShedEvidence{Class: o.class.String(), Reason: o.reason, Tenant: pd.tenant, Partition: pd.part,
 			WaitMS: float64(o.wait) / 1e6, Final: pd.final}
 		if !o.deadline.IsZero() {
@@ -251,4 +249,15 @@ func (s *Service) acker(ctx context.Context) {
 			j.f = f
 		}
 	}
+}
+
+// waitSpan records the "scheduler wait" span from enqueue to release when the chunk is traced
+// (see telemetry.Traced) and returns the context to propagate.
+func (s *Service) waitSpan(ctx context.Context, enq, now time.Time, attrs []attribute.KeyValue) context.Context {
+	if !telemetry.Traced(ctx) {
+		return ctx
+	}
+	sctx, span := s.tracer.Start(ctx, "scheduler wait", trace.WithTimestamp(enq), trace.WithAttributes(attrs...))
+	span.End(trace.WithTimestamp(now))
+	return sctx
 }

@@ -19,6 +19,8 @@ type harness struct {
 	svc  *Service
 	done chan error
 	sent int
+	// extra headers set on every chunk published (e.g. a gateway's traceparent)
+	extra nats.Header
 }
 
 // startService runs a scheduler on a fresh embedded bus with two partitions.
@@ -89,6 +91,9 @@ func (h *harness) publishRaw(t *testing.T, stream string, raws [][]byte, ids []s
 		m.Data = raw
 		m.Header.Set(wire.HeaderSchema, wire.SchemaChunk)
 		m.Header.Set(wire.HeaderReceived, strconv.FormatInt(time.Now().UnixNano(), 10))
+		for k, v := range h.extra {
+			m.Header[k] = v
+		}
 		var popts []jetstream.PublishOpt
 		if ids != nil && ids[i] != "" {
 			popts = append(popts, jetstream.WithMsgID(ids[i]))

@@ -1,6 +1,8 @@
 package scheduler
 
 import (
+	"github.com/nats-io/nats.go"
+	"strings"
 	"testing"
 	"time"
 
@@ -21,14 +23,22 @@ func TestWaitSpanAndTraceContext(t *testing.T) {
 	rec := tracetest.NewSpanRecorder()
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec))
 	h := startService(t, WithTracerProvider(tp))
+	// Untraced chunks get no span: midstream continues gateways' traces, it never roots one per chunk.
+	h.publish(t, response("plain", 3, &wire.Meta{Priority: wire.PriorityHigh})...)
+	gwctx, gw := tp.Tracer("gateway").Start(t.Context(), "gateway response")
+	h.extra = nats.Header{}
+	telemetry.Inject(gwctx, h.extra)
 	h.publish(t, response("traced", 3, &wire.Meta{Priority: wire.PriorityHigh})...)
 	h.settle(t, 10*time.Second)
 	spans := rec.Ended()
 	if len(spans) != 3 {
-		t.Fatalf("%d spans, want 3", len(spans))
+		t.Fatalf("%d spans, want 3 (one per traced chunk)", len(spans))
 	}
 	ids := map[trace.SpanID]bool{}
 	for _, s := range spans {
+		if s.Parent().SpanID() != gw.SpanContext().SpanID() {
+			t.Errorf("span %s is not a child of the gateway span", s.Name())
+		}
 		ids[s.SpanContext().SpanID()] = true
 		attrs := map[string]string{}
 		for _, a := range s.Attributes() {
@@ -42,6 +52,9 @@ func TestWaitSpanAndTraceContext(t *testing.T) {
 		}
 	}
 	for _, m := range readAll(t, h.env.JS, bus.StreamWork, wire.WorkWildcard) {
+		if strings.HasSuffix(m.Subject(), ".plain") {
+			continue
+		}
 		sc := trace.SpanContextFromContext(propagation.TraceContext{}.Extract(t.Context(), telemetry.HeaderCarrier(m.Headers())))
 		if !ids[sc.SpanID()] {
 			t.Errorf("WORK item %s carries trace context %v, not a scheduler wait span", m.Subject(), sc.SpanID())
