@@ -154,18 +154,23 @@ func New(nc *nats.Conn, cfg Config, a Analyser) (*Runner, error) {
 	return r, nil
 }
 
-// Run consumes until ctx ends. It returns an error only if consumption cannot be set up.
+// Run applies the analyser's current ms_config keys (if it is Configurable), then consumes
+// until ctx ends. It returns an error only if consumption cannot be set up.
 func (r *Runner) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	if _, ok := r.a.(Configurable); ok {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			r.watchConfig(ctx)
-		}()
+	// The current configuration is applied before the first chunk is consumed, so the first
+	// responses already run under it; the same watcher then delivers the changes.
+	if conf, ok := r.a.(Configurable); ok {
+		if w := r.loadConfig(ctx, conf); w != nil {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				r.watchConfig(ctx, conf, w)
+			}()
+		}
 	}
 	wg.Add(1)
 	go func() {
@@ -402,44 +407,4 @@ func (r *Runner) openSessions() int64 {
 		p.mu.Unlock()
 	}
 	return int64(n)
-}
-
-// watchConfig feeds the analyser every "<name>.*" key of ms_config, now and on change.
-func (r *Runner) watchConfig(ctx context.Context) {
-	conf := r.a.(Configurable)
-	kv, err := r.js.KeyValue(ctx, bus.BucketConfig)
-	if err != nil {
-		r.log.Error("config bucket unavailable; running with defaults", "err", err)
-		return
-	}
-	w, err := kv.Watch(ctx, r.cfg.Name+".>", jetstream.IncludeHistory())
-	if err != nil {
-		r.log.Error("config watch failed; running with defaults", "err", err)
-		return
-	}
-	defer func() { _ = w.Stop() }()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case ent, ok := <-w.Updates():
-			if !ok {
-				return
-			}
-			if ent == nil { // the initial values have been delivered
-				continue
-			}
-			name := strings.TrimPrefix(ent.Key(), r.cfg.Name+".")
-			var val []byte
-			if ent.Operation() == jetstream.KeyValuePut {
-				val = ent.Value()
-			}
-			if err := conf.Configure(name, val); err != nil {
-				r.m.configErrors.Add(ctx, 1, r.m.attrs)
-				r.log.Error("config rejected; previous configuration stays", "key", ent.Key(), "revision", ent.Revision(), "err", err)
-				continue
-			}
-			r.log.Info("config applied", "key", ent.Key(), "revision", ent.Revision())
-		}
-	}
 }
