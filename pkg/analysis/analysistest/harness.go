@@ -233,3 +233,18 @@ func (h *Harness) Actions(stream string) []wire.Action {
 	defer h.mu.Unlock()
 	return append([]wire.Action(nil), h.actions[stream]...)
 }
+
+// All returns copies of everything collected, by response.
+func (h *Harness) All() (map[string][]wire.Verdict, map[string][]wire.Action) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	vs := make(map[string][]wire.Verdict, len(h.verdicts))
+	for k, v := range h.verdicts {
+		vs[k] = append([]wire.Verdict(nil), v...)
+	}
+	as := make(map[string][]wire.Action, len(h.actions))
+	for k, a := range h.actions {
+		as[k] = append([]wire.Action(nil), a...)
+	}
+	return vs, as
+}

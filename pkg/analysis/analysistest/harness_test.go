@@ -78,6 +78,9 @@ func TestHarnessCollectsPerStream(t *testing.T) {
 	if acts := h.Actions("b"); len(acts) != 1 || acts[0].Type != wire.ActionStop || acts[0].Seq != 0 {
 		t.Errorf("actions of b: %+v", acts)
 	}
+	if vs, as := h.All(); len(vs) != 2 || len(as) != 1 {
+		t.Errorf("all: %+v %+v", vs, as)
+	}
 	// A live change applies to responses that start after it.
 	h.Put("word", []byte("fine"))
 	probes := 0
