@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/midstream/midstream/pkg/analysis/analysistest"
 	"github.com/midstream/midstream/pkg/bus"
 	"github.com/midstream/midstream/pkg/bus/bustest"
 	"github.com/midstream/midstream/pkg/wire"
@@ -278,10 +279,8 @@ func TestNormalResponsesProduceNoVerdict(t *testing.T) {
 		h.send(fmt.Sprintf("normal-%d", i), &wire.Meta{Conversation: fmt.Sprintf("conv-%d", i)}, split(r, text, 16, i%2 == 0))
 	}
 	h.settle()
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if len(h.verdicts) != 0 || len(h.actions) != 0 {
-		t.Fatalf("verdicts %+v actions %+v", h.verdicts, h.actions)
+	if verdicts, actions := h.All(); len(verdicts) != 0 || len(actions) != 0 {
+		t.Fatalf("verdicts %+v actions %+v", verdicts, actions)
 	}
 }
 
@@ -385,36 +384,46 @@ func TestConversationCrossMatching(t *testing.T) {
 	}
 }
 
-func TestSeedReferencesOnlyWhenAbsentAndLoadConfig(t *testing.T) {
-	env := bustest.Start(t, bus.Topology{Partitions: 1})
-	ctx := context.Background()
-	seed, _ := json.Marshal([]compare.ReferenceSpec{{ID: "orion", Text: systemPrompt}})
-	if _, err := compare.SeedReferences(ctx, env.JS, []byte(`[{"id":"x"}]`)); !errors.Is(err, compare.ErrConfig) {
-		t.Fatalf("invalid seed: %v", err)
-	}
-	if ok, err := compare.SeedReferences(ctx, env.JS, seed); !ok || err != nil {
-		t.Fatalf("first seed: %v %v", ok, err)
-	}
-	other, _ := json.Marshal([]compare.ReferenceSpec{{ID: "aurora", Text: otherPrompt}})
-	if ok, err := compare.SeedReferences(ctx, env.JS, other); ok || err != nil {
-		t.Fatalf("second seed: %v %v", ok, err)
-	}
-	kv, _ := env.JS.KeyValue(ctx, bus.BucketConfig)
-	if _, err := kv.Put(ctx, compare.ConfigKey(compare.KeyRepetition), []byte(`{"min_count":7}`)); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := kv.Put(ctx, compare.ConfigKey(compare.KeyConversation), []byte(`{"min_tokens":1}`)); err != nil {
-		t.Fatal(err)
-	}
+func TestSeedReferencesOnlyWhenAbsentAndRunnerLoadsConfig(t *testing.T) {
 	a, err := compare.New()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := compare.LoadConfig(ctx, env.JS, a); !errors.Is(err, compare.ErrConfig) {
-		t.Fatalf("LoadConfig: %v (the conversation value is invalid)", err)
+	// Seeded and stored before the runner starts, which applies them before consuming.
+	h := &harness{a: a, Harness: analysistest.Start(t, compare.Name, a, analysistest.WithPartitions(1),
+		analysistest.WithSetup(func(ctx context.Context, env *bustest.Env) error {
+			seed, _ := json.Marshal([]compare.ReferenceSpec{{ID: "orion", Text: systemPrompt}})
+			if _, err := compare.SeedReferences(ctx, env.JS, []byte(`[{"id":"x"}]`)); !errors.Is(err, compare.ErrConfig) {
+				t.Fatalf("invalid seed: %v", err)
+			}
+			if ok, err := compare.SeedReferences(ctx, env.JS, seed); !ok || err != nil {
+				t.Fatalf("first seed: %v %v", ok, err)
+			}
+			other, _ := json.Marshal([]compare.ReferenceSpec{{ID: "aurora", Text: otherPrompt}})
+			if ok, err := compare.SeedReferences(ctx, env.JS, other); ok || err != nil {
+				t.Fatalf("second seed: %v %v", ok, err)
+			}
+			kv, _ := env.JS.KeyValue(ctx, bus.BucketConfig)
+			if _, err := kv.Put(ctx, compare.ConfigKey(compare.KeyRepetition), []byte(`{"min_count":7}`)); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := kv.Put(ctx, compare.ConfigKey(compare.KeyConversation), []byte(`{"min_tokens":1}`)); err != nil {
+				t.Fatal(err)
+			}
+			return nil
+		}))}
+	bustest.Eventually(t, 5*time.Second, func() bool {
+		return slices.Equal(a.Library().IDs(), []string{"orion"}) && a.Repetition().MinCount == 7
+	}, "seeded configuration not loaded: %v %+v", a.Library().IDs(), a.Repetition())
+	// The conversation value is invalid: it was rejected and the default stays.
+	if err := a.Configure(compare.KeyConversation, []byte(`{"min_tokens":1}`)); !errors.Is(err, compare.ErrConfig) {
+		t.Fatalf("conversation value accepted: %v", err)
 	}
-	if !slices.Equal(a.Library().IDs(), []string{"orion"}) || a.Repetition().MinCount != 7 || a.Conversation() != compare.DefaultConversation() {
+	if a.Conversation() != compare.DefaultConversation() {
 		t.Fatalf("loaded %v %+v %+v", a.Library().IDs(), a.Repetition(), a.Conversation())
+	}
+	if e, err := h.KV.Get(context.Background(), compare.ConfigKey(compare.KeyReferences)); err != nil || !strings.Contains(string(e.Value()), "orion") {
+		t.Fatalf("compare.references: %v", err)
 	}
 }
 

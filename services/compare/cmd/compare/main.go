@@ -38,9 +38,6 @@ func main() {
 		if err != nil {
 			return err
 		}
-		if err := compare.LoadConfig(ctx, env.JS, a); err != nil {
-			env.Log.Error("compare configuration rejected; defaults stay for those keys", "err", err)
-		}
 		r, err := analysis.New(env.NC, analysis.Config{
 			Name: compare.Name, Source: *source, Partitions: env.Topo.Partitions, Only: env.Only,
 			IdleTimeout: *idle, Logger: env.Log,
