@@ -4,175 +4,69 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"log/slog"
 	"math/rand/v2"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/midstream/midstream/pkg/analysis"
-	"github.com/midstream/midstream/pkg/bus"
+	"github.com/midstream/midstream/pkg/analysis/analysistest"
 	"github.com/midstream/midstream/pkg/bus/bustest"
 	"github.com/midstream/midstream/pkg/wire"
 	"github.com/midstream/midstream/services/verifier"
-	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
 )
-
-const testPartitions = 2
 
 // harness runs the verifier on an embedded bus and records what it publishes.
 type harness struct {
-	t   *testing.T
-	env *bustest.Env
-	a   *verifier.Analyser
-	kv  jetstream.KeyValue
-
-	vch, ach chan *nats.Msg
-	mu       sync.Mutex
-	verdicts map[string][]wire.Verdict
-	actions  map[string][]wire.Action
+	*analysistest.Harness
+	a *verifier.Analyser
 }
 
-// startHarness seeds the given ms_config values (key → JSON) before the runner starts.
+// startHarness seeds the given ms_config values (key → JSON) before the runner starts; the
+// runner applies them before it consumes.
 func startHarness(t *testing.T, seed map[string][]byte, opts ...verifier.Option) *harness {
 	t.Helper()
-	env := bustest.Start(t, bus.Topology{Partitions: testPartitions})
 	a, err := verifier.New(opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := &harness{t: t, env: env, a: a, vch: make(chan *nats.Msg, 1<<16), ach: make(chan *nats.Msg, 4096),
-		verdicts: map[string][]wire.Verdict{}, actions: map[string][]wire.Action{}}
-	ctx := context.Background()
-	if h.kv, err = env.JS.KeyValue(ctx, bus.BucketConfig); err != nil {
-		t.Fatal(err)
-	}
-	for _, k := range []string{verifier.KeyProps, verifier.KeyPolicies} {
-		if v, ok := seed[k]; ok {
-			if _, err := verifier.Seed(ctx, env.JS, k, v); err != nil {
-				t.Fatal(err)
+	t.Cleanup(a.Wait) // registered first: runs after the runner has stopped
+	h := &harness{a: a, Harness: analysistest.Start(t, verifier.Name, a,
+		analysistest.WithSetup(func(ctx context.Context, env *bustest.Env) error {
+			for _, k := range []string{verifier.KeyProps, verifier.KeyPolicies} {
+				if v, ok := seed[k]; ok {
+					if _, err := verifier.Seed(ctx, env.JS, k, v); err != nil {
+						return err
+					}
+				}
 			}
-		}
-	}
-	if err := verifier.LoadConfig(ctx, env.JS, a); err != nil {
-		t.Fatal(err)
-	}
-	vs, err := env.NC.ChanSubscribe(wire.VerdictSubject(verifier.Name, "*"), h.vch)
-	if err != nil {
-		t.Fatal(err)
-	}
-	as, err := env.NC.ChanSubscribe(wire.ActionWildcard, h.ach)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := analysis.New(env.NC, analysis.Config{Name: verifier.Name, Source: bus.StreamChunks, Partitions: testPartitions,
-		IdleTimeout: time.Hour, Logger: slog.New(slog.DiscardHandler)}, a)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rctx, cancel := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() { done <- r.Run(rctx) }()
-	// LoadConfig applied the seeded values; wait for the runner's watch to deliver them again,
-	// so that tests count configuration versions from a settled start.
-	bustest.Eventually(t, 10*time.Second, func() bool { return a.Version() == uint64(2*len(seed)) }, "initial configuration not delivered")
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil && rctx.Err() == nil {
-			t.Error(err)
-		}
-		a.Wait()
-		_ = vs.Unsubscribe()
-		_ = as.Unsubscribe()
-	})
+			return nil
+		}))}
+	// Each seeded value is applied once, before the first chunk: wait for them so that tests
+	// count configuration versions from a settled start.
+	bustest.Eventually(t, 10*time.Second, func() bool { return a.Version() == uint64(len(seed)) }, "initial configuration not delivered")
 	return h
 }
 
 // put stores a configuration value under verifier.<key>.
 func (h *harness) put(key string, b []byte) {
-	h.t.Helper()
-	if _, err := h.kv.Put(context.Background(), verifier.ConfigKey(key), b); err != nil {
-		h.t.Fatal(err)
-	}
+	h.T.Helper()
+	h.Put(key, b)
 }
 
 // send publishes a response: its chunks get seq 0.., times t0 + gap*i, chunk 0 the metadata,
 // the last Final.
 func (h *harness) send(stream string, meta *wire.Meta, chunks []wire.Chunk, gap time.Duration) {
-	h.t.Helper()
-	t0 := time.Now().UTC()
-	for i := range chunks {
-		c := chunks[i]
-		c.Stream, c.Seq, c.Time = stream, uint64(i), t0.Add(time.Duration(i)*gap)
-		if i == 0 {
-			c.Meta = meta
-		}
-		if i == len(chunks)-1 {
-			c.Final = true
-			if c.FinishReason == "" {
-				c.FinishReason = "stop"
-			}
-		}
-		m := nats.NewMsg(wire.InSubject(stream))
-		m.Data, _ = json.Marshal(c)
-		m.Header.Set(wire.HeaderSchema, wire.SchemaChunk)
-		m.Header.Set(wire.HeaderMsgID, wire.MsgID(stream, c.Seq))
-		if _, err := h.env.JS.PublishMsg(context.Background(), m); err != nil {
-			h.t.Fatal(err)
-		}
-	}
+	h.T.Helper()
+	h.Send(stream, meta, chunks, gap)
 }
 
 // settle waits until the verifier has acknowledged every chunk (so every finding is stored),
 // then collects what was published.
-func (h *harness) settle() {
-	h.t.Helper()
-	ctx := context.Background()
-	bustest.Eventually(h.t, 30*time.Second, func() bool {
-		for p := range testPartitions {
-			c, err := h.env.JS.Consumer(ctx, bus.StreamChunks, bus.ConsumerName(verifier.Name, p))
-			if err != nil {
-				return false
-			}
-			info, err := c.Info(ctx)
-			if err != nil || info.NumPending != 0 || info.NumAckPending != 0 {
-				return false
-			}
-		}
-		return true
-	}, "chunks not all analysed")
-	if err := h.env.NC.Flush(); err != nil {
-		h.t.Fatal(err)
-	}
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	for {
-		select {
-		case m := <-h.vch:
-			v, err := wire.DecodeVerdict(m.Header.Get(wire.HeaderSchema), m.Data)
-			if err != nil {
-				h.t.Fatal(err)
-			}
-			h.verdicts[v.Stream] = append(h.verdicts[v.Stream], *v)
-		case m := <-h.ach:
-			a, err := wire.DecodeAction(m.Header.Get(wire.HeaderSchema), m.Data)
-			if err != nil {
-				h.t.Fatal(err)
-			}
-			h.actions[a.Stream] = append(h.actions[a.Stream], *a)
-		default:
-			return
-		}
-	}
-}
+func (h *harness) settle() { h.T.Helper(); h.Settle() }
 
 func (h *harness) verdictsOf(stream, rule string) []wire.Verdict {
-	h.mu.Lock()
-	defer h.mu.Unlock()
 	var out []wire.Verdict
-	for _, v := range h.verdicts[stream] {
+	for _, v := range h.Verdicts(stream) {
 		if rule == "" || v.Rule == rule {
 			out = append(out, v)
 		}
@@ -180,11 +74,7 @@ func (h *harness) verdictsOf(stream, rule string) []wire.Verdict {
 	return out
 }
 
-func (h *harness) actionsOf(stream string) []wire.Action {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return h.actions[stream]
-}
+func (h *harness) actionsOf(stream string) []wire.Action { return h.Actions(stream) }
 
 func evidenceOf(t *testing.T, v wire.Verdict) verifier.Evidence {
 	t.Helper()
@@ -259,7 +149,7 @@ func manyRules(n int) []verifier.RuleSpec {
 
 // sendRange publishes chunks[from:to] of a response (the last of chunks is Final).
 func (h *harness) sendRange(stream string, chunks []wire.Chunk, from, to int, gap time.Duration) {
-	h.t.Helper()
+	h.T.Helper()
 	t0 := time.Now().UTC()
 	for i := from; i < to; i++ {
 		c := chunks[i]
@@ -267,12 +157,6 @@ func (h *harness) sendRange(stream string, chunks []wire.Chunk, from, to int, ga
 		if i == len(chunks)-1 {
 			c.Final, c.FinishReason = true, "stop"
 		}
-		m := nats.NewMsg(wire.InSubject(stream))
-		m.Data, _ = json.Marshal(c)
-		m.Header.Set(wire.HeaderSchema, wire.SchemaChunk)
-		m.Header.Set(wire.HeaderMsgID, wire.MsgID(stream, c.Seq))
-		if _, err := h.env.JS.PublishMsg(context.Background(), m); err != nil {
-			h.t.Fatal(err)
-		}
+		h.Publish(c)
 	}
 }

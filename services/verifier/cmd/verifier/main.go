@@ -43,9 +43,6 @@ func main() {
 			return err
 		}
 		defer a.Wait()
-		if err := verifier.LoadConfig(ctx, env.JS, a); err != nil {
-			env.Log.Error("verifier configuration rejected; what was in force stays for those keys", "err", err)
-		}
 		r, err := analysis.New(env.NC, analysis.Config{
 			Name: verifier.Name, Source: *source, Partitions: env.Topo.Partitions, Only: env.Only,
 			IdleTimeout: *idle, Logger: env.Log,
