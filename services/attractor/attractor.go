@@ -2,12 +2,9 @@ package attractor
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"sync/atomic"
 
 	"github.com/midstream/midstream/pkg/analysis"
-	"github.com/midstream/midstream/pkg/bus"
 	"github.com/midstream/midstream/pkg/wire"
 	"github.com/nats-io/nats.go/jetstream"
 )
@@ -69,40 +66,14 @@ func (a *Analyser) Start(stream string, _ *wire.Meta) analysis.Session {
 }
 
 // ConfigKey returns the full ms_config key of name, e.g. "attractor.config".
-func ConfigKey(name string) string { return Name + "." + name }
+func ConfigKey(name string) string { return analysis.ConfigKey(Name, name) }
 
 // SeedConfig stores data as attractor.config unless the key already holds a value, and reports
-// whether it stored it. data is validated first (errors match ErrConfig).
+// whether it stored it. data is validated first (errors match ErrConfig). The runner applies
+// the stored value before it consumes (analysis.Runner.Run).
 func SeedConfig(ctx context.Context, js jetstream.JetStream, data []byte) (bool, error) {
 	if _, err := ParseConfig(data); err != nil {
 		return false, err
 	}
-	kv, err := js.KeyValue(ctx, bus.BucketConfig)
-	if err != nil {
-		return false, fmt.Errorf("attractor: config bucket: %w", err)
-	}
-	if _, err := kv.Create(ctx, ConfigKey(KeyConfig), data); err != nil {
-		if errors.Is(err, jetstream.ErrKeyExists) {
-			return false, nil
-		}
-		return false, fmt.Errorf("attractor: seed %s: %w", ConfigKey(KeyConfig), err)
-	}
-	return true, nil
-}
-
-// LoadConfig applies the current attractor.config to a before the runner starts, so the first
-// responses already use it. A rejected value is returned and the defaults stay.
-func LoadConfig(ctx context.Context, js jetstream.JetStream, a *Analyser) error {
-	kv, err := js.KeyValue(ctx, bus.BucketConfig)
-	if err != nil {
-		return fmt.Errorf("attractor: config bucket: %w", err)
-	}
-	e, err := kv.Get(ctx, ConfigKey(KeyConfig))
-	if errors.Is(err, jetstream.ErrKeyNotFound) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("attractor: %s: %w", ConfigKey(KeyConfig), err)
-	}
-	return a.Configure(KeyConfig, e.Value())
+	return analysis.SeedConfig(ctx, js, Name, KeyConfig, data)
 }

@@ -1,25 +1,18 @@
 package attractor_test
 
 import (
-	"context"
 	"encoding/json"
-	"log/slog"
 	"math"
 	"math/rand/v2"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/midstream/midstream/pkg/analysis"
-	"github.com/midstream/midstream/pkg/bus"
+	"github.com/midstream/midstream/pkg/analysis/analysistest"
 	"github.com/midstream/midstream/pkg/bus/bustest"
 	"github.com/midstream/midstream/pkg/wire"
 	"github.com/midstream/midstream/services/attractor"
-	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
 )
-
-const testPartitions = 2
 
 // recording wraps the analyser to observe the runner's Configure calls and their outcome.
 type recording struct {
@@ -47,136 +40,46 @@ func (r *recording) calls() []configCall {
 	return append([]configCall(nil), r.applied...)
 }
 
+// harness runs the analyser (wrapped in a recording) on an embedded bus.
 type harness struct {
-	t   *testing.T
-	env *bustest.Env
-	a   *recording
-	kv  jetstream.KeyValue
-
-	vch, ach chan *nats.Msg
-	mu       sync.Mutex
-	verdicts map[string][]wire.Verdict
-	actions  map[string][]wire.Action
+	*analysistest.Harness
+	a *recording
 }
 
 func startHarness(t *testing.T) *harness {
 	t.Helper()
-	env := bustest.Start(t, bus.Topology{Partitions: testPartitions})
 	an, err := attractor.New()
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := &harness{t: t, env: env, a: &recording{Analyser: an}, vch: make(chan *nats.Msg, 4096), ach: make(chan *nats.Msg, 4096), verdicts: map[string][]wire.Verdict{}, actions: map[string][]wire.Action{}}
-	if h.kv, err = env.JS.KeyValue(context.Background(), bus.BucketConfig); err != nil {
-		t.Fatal(err)
-	}
-	vs, err := env.NC.ChanSubscribe(wire.VerdictSubject(attractor.Name, "*"), h.vch)
-	if err != nil {
-		t.Fatal(err)
-	}
-	as, err := env.NC.ChanSubscribe(wire.ActionWildcard, h.ach)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := analysis.New(env.NC, analysis.Config{Name: attractor.Name, Source: bus.StreamChunks, Partitions: testPartitions,
-		IdleTimeout: time.Hour, Logger: slog.New(slog.DiscardHandler)}, h.a)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- r.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil && ctx.Err() == nil {
-			t.Error(err)
-		}
-		_ = vs.Unsubscribe()
-		_ = as.Unsubscribe()
-	})
-	return h
+	rec := &recording{Analyser: an}
+	return &harness{Harness: analysistest.Start(t, attractor.Name, rec), a: rec}
 }
 
 // send publishes one-token chunks with the given log-probabilities; each chunk's text is a
 // random word, so nothing repeats in the text.
 func (h *harness) send(stream string, r *rand.Rand, lps []float64) {
-	h.t.Helper()
+	h.T.Helper()
 	t0 := time.Now().UTC()
+	chunks := make([]wire.Chunk, len(lps))
 	for i, lp := range lps {
 		w := words[r.IntN(len(words))] + " "
-		c := wire.Chunk{Stream: stream, Seq: uint64(i), Time: t0.Add(time.Duration(i) * time.Millisecond), Text: w,
+		chunks[i] = wire.Chunk{Time: t0.Add(time.Duration(i) * time.Millisecond), Text: w,
 			Tokens: []wire.Token{{Text: w, Logprob: lp}}}
-		if i == 0 {
-			c.Meta = &wire.Meta{Tenant: "t", Model: "m"}
-		}
-		if i == len(lps)-1 {
-			c.Final, c.FinishReason = true, "stop"
-		}
-		m := nats.NewMsg(wire.InSubject(stream))
-		m.Data, _ = json.Marshal(c)
-		m.Header.Set(wire.HeaderSchema, wire.SchemaChunk)
-		m.Header.Set(wire.HeaderMsgID, wire.MsgID(stream, c.Seq))
-		if _, err := h.env.JS.PublishMsg(context.Background(), m); err != nil {
-			h.t.Fatal(err)
-		}
 	}
+	h.Send(stream, &wire.Meta{Tenant: "t", Model: "m"}, chunks, 0)
 }
 
-// settle waits until every chunk is acknowledged (so every finding is stored), then flushes.
-func (h *harness) settle() {
-	h.t.Helper()
-	ctx := context.Background()
-	bustest.Eventually(h.t, 30*time.Second, func() bool {
-		for p := range testPartitions {
-			c, err := h.env.JS.Consumer(ctx, bus.StreamChunks, bus.ConsumerName(attractor.Name, p))
-			if err != nil {
-				return false
-			}
-			info, err := c.Info(ctx)
-			if err != nil || info.NumPending != 0 || info.NumAckPending != 0 {
-				return false
-			}
-		}
-		return true
-	}, "chunks not all analysed")
-	// A round trip on the subscribing connection: everything the server routed before the
-	// acknowledgements is now in the channels.
-	if err := h.env.NC.Flush(); err != nil {
-		h.t.Fatal(err)
-	}
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	for {
-		select {
-		case m := <-h.vch:
-			v, err := wire.DecodeVerdict(m.Header.Get(wire.HeaderSchema), m.Data)
-			if err != nil {
-				h.t.Fatal(err)
-			}
-			h.verdicts[v.Stream] = append(h.verdicts[v.Stream], *v)
-		case m := <-h.ach:
-			a, err := wire.DecodeAction(m.Header.Get(wire.HeaderSchema), m.Data)
-			if err != nil {
-				h.t.Fatal(err)
-			}
-			h.actions[a.Stream] = append(h.actions[a.Stream], *a)
-		default:
-			return
-		}
-	}
-}
+// settle waits until every chunk is acknowledged (so every finding is stored), then collects.
+func (h *harness) settle() { h.T.Helper(); h.Settle() }
 
 func (h *harness) findings(stream string) ([]wire.Verdict, []wire.Action) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return append([]wire.Verdict(nil), h.verdicts[stream]...), append([]wire.Action(nil), h.actions[stream]...)
+	return h.Verdicts(stream), h.Actions(stream)
 }
 
 func (h *harness) put(value string) {
-	h.t.Helper()
-	if _, err := h.kv.Put(context.Background(), attractor.ConfigKey(attractor.KeyConfig), []byte(value)); err != nil {
-		h.t.Fatal(err)
-	}
+	h.T.Helper()
+	h.Put(attractor.KeyConfig, []byte(value))
 }
 
 var words = []string{"alpha", "be", "cat", "delta", "echo", "fox", "golf", "hotel", "in", "juliet", "kilo", "lima"}

@@ -25,9 +25,6 @@ func main() {
 		if err != nil {
 			return err
 		}
-		if err := attractor.LoadConfig(ctx, env.JS, a); err != nil {
-			env.Log.Error("attractor configuration rejected; defaults stay", "err", err)
-		}
 		r, err := analysis.New(env.NC, analysis.Config{
 			Name: attractor.Name, Source: *source, Partitions: env.Topo.Partitions, Only: env.Only,
 			IdleTimeout: *idle, Logger: env.Log,
