@@ -4,8 +4,8 @@ import (
 	"context"
 	"encoding/json"
 
-	"github.com/midstream/midstream/pkg/analysis"
 	"github.com/midstream/midstream/services/compare"
+	"github.com/nats-io/nats.go/jetstream"
 )
 
 func init() {
@@ -23,22 +23,12 @@ func demoReferences() []byte {
 }
 
 func runCompare(ctx context.Context, h *host) error {
-	log := h.Log.With("service", compare.Name)
-	if seeded, err := compare.SeedReferences(ctx, h.JS, demoReferences()); err != nil {
-		return err
-	} else if seeded {
-		log.Info("seeded compare.references with the demo system prompt")
-	}
 	a, err := compare.New()
 	if err != nil {
 		return err
 	}
-	if err := compare.LoadConfig(ctx, h.JS, a); err != nil {
-		log.Error("compare configuration rejected; defaults stay for those keys", "err", err)
-	}
-	r, err := analysis.New(h.NC, analysis.Config{Name: compare.Name, Source: h.Source, Partitions: h.Topo.Partitions, Logger: log}, a)
-	if err != nil {
-		return err
-	}
-	return r.Run(ctx)
+	return runAnalyser(ctx, h, compare.Name, a, seed{key: compare.KeyReferences, data: demoReferences(),
+		store: func(ctx context.Context, js jetstream.JetStream, _ string, data []byte) (bool, error) {
+			return compare.SeedReferences(ctx, js, data)
+		}, note: "the demo system prompt"})
 }

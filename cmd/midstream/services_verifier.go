@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 
-	"github.com/midstream/midstream/pkg/analysis"
 	"github.com/midstream/midstream/services/verifier"
 )
 
@@ -17,28 +16,12 @@ func init() {
 // by tool_call_uninterrupted at the text chunk that follows the unfinished call, and judged
 // false by tool_calls_complete at the final chunk.
 func runVerifier(ctx context.Context, h *host) error {
-	log := h.Log.With("service", verifier.Name)
-	if seeded, err := verifier.Seed(ctx, h.JS, verifier.KeyProps, verifier.DemoProps()); err != nil {
-		return err
-	} else if seeded {
-		log.Info("seeded verifier.props with the default proposition set plus \"text\"")
-	}
-	if seeded, err := verifier.Seed(ctx, h.JS, verifier.KeyPolicies, verifier.DemoPolicies); err != nil {
-		return err
-	} else if seeded {
-		log.Info("seeded verifier.policies with the default policy")
-	}
 	a, err := verifier.New()
 	if err != nil {
 		return err
 	}
 	defer a.Wait()
-	if err := verifier.LoadConfig(ctx, h.JS, a); err != nil {
-		log.Error("verifier configuration rejected; what was in force stays for those keys", "err", err)
-	}
-	r, err := analysis.New(h.NC, analysis.Config{Name: verifier.Name, Source: h.Source, Partitions: h.Topo.Partitions, Logger: log}, a)
-	if err != nil {
-		return err
-	}
-	return r.Run(ctx)
+	return runAnalyser(ctx, h, verifier.Name, a,
+		seed{key: verifier.KeyProps, data: verifier.DemoProps(), store: verifier.Seed, note: "the default proposition set plus \"text\""},
+		seed{key: verifier.KeyPolicies, data: verifier.DemoPolicies, store: verifier.Seed, note: "the default policy"})
 }
