@@ -130,27 +130,23 @@ func TestRunnerAppliesConfigBeforeConsuming(t *testing.T) {
 	spy.mu.Unlock()
 
 	// A live change still arrives, and the initial values are not applied a second time.
+	waitFor := func(key, want string) {
+		t.Helper()
+		bustest.Eventually(t, 5*time.Second, func() bool {
+			spy.mu.Lock()
+			defer spy.mu.Unlock()
+			got, ok := spy.cfg[key]
+			return ok == (want != "") && got == want
+		}, "%s not %q", key, want)
+	}
 	put("test.live", "1")
-	bustest.Eventually(t, 5*time.Second, func() bool {
-		spy.mu.Lock()
-		defer spy.mu.Unlock()
-		return spy.cfg["live"] == "1"
-	}, "live change not applied")
+	waitFor("live", "1")
 	put("test.threshold", "0.9")
-	bustest.Eventually(t, 5*time.Second, func() bool {
-		spy.mu.Lock()
-		defer spy.mu.Unlock()
-		return spy.cfg["threshold"] == "0.9"
-	}, "live threshold change not applied")
+	waitFor("threshold", "0.9")
 	if err := kv.Delete(ctx, "test.live"); err != nil {
 		t.Fatal(err)
 	}
-	bustest.Eventually(t, 5*time.Second, func() bool {
-		spy.mu.Lock()
-		defer spy.mu.Unlock()
-		_, ok := spy.cfg["live"]
-		return !ok
-	}, "deletion not applied")
+	waitFor("live", "") // deleted
 	spy.mu.Lock()
 	defer spy.mu.Unlock()
 	want := map[string]int{"threshold": 2, "rejected": 1, "live": 2}
