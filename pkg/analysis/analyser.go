@@ -17,8 +17,9 @@ type Analyser interface {
 }
 
 // Configurable analysers receive live configuration: every key "<analyser>.<name>" of the
-// ms_config bucket, at start and whenever it changes (value nil when deleted). Configure runs
-// concurrently with sessions; an analyser typically swaps an atomic pointer to an immutable
+// ms_config bucket: the current values before the runner consumes its first chunk (each key
+// once, deleted keys skipped), then every change (value nil when deleted). Values are seeded
+// with SeedConfig. Configure runs concurrently with sessions; an analyser typically swaps an atomic pointer to an immutable
 // configuration. An error is logged and counted, and the previous configuration stays in force.
 type Configurable interface {
 	Configure(name string, value []byte) error
