@@ -210,10 +210,15 @@ func (r *Runner) handle(ctx context.Context, p int, m jetstream.Msg) error {
 		return nil
 	}
 	ctx = telemetry.Extract(ctx, hdr)
-	ctx, span := r.tracer.Start(ctx, r.cfg.Name+" analyse", trace.WithAttributes(
-		telemetry.AttrStream.String(c.Stream), telemetry.AttrSeq.Int64(int64(c.Seq)), telemetry.AttrPartition.Int(p),
-		telemetry.AttrGuardrailComponentName.String(r.cfg.Name)))
-	defer span.End()
+	// A span only for chunks that carry a trace (see telemetry.Traced): rooting a trace per
+	// untraced chunk would cost a span's allocations on every chunk for traces nobody asked for.
+	span := trace.SpanFromContext(ctx) // non-recording when untraced
+	if telemetry.Traced(ctx) {
+		ctx, span = r.tracer.Start(ctx, r.cfg.Name+" analyse", trace.WithAttributes(
+			telemetry.AttrStream.String(c.Stream), telemetry.AttrSeq.Int64(int64(c.Seq)), telemetry.AttrPartition.Int(p),
+			telemetry.AttrGuardrailComponentName.String(r.cfg.Name)))
+		defer span.End()
+	}
 	if e == nil {
 		if len(part.sessions) >= r.cfg.MaxSessions/len(r.parts)+1 {
 			r.evictOldest(ctx, part)

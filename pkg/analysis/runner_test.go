@@ -13,9 +13,14 @@ import (
 	"github.com/midstream/midstream/pkg/analysis"
 	"github.com/midstream/midstream/pkg/bus"
 	"github.com/midstream/midstream/pkg/bus/bustest"
+	"github.com/midstream/midstream/pkg/telemetry"
 	"github.com/midstream/midstream/pkg/wire"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/propagation"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 )
 
 // recorder is an analyser that records what it sees: it flags chunks containing "bad" and
@@ -246,4 +251,69 @@ func TestRunnerIdleInvalidAndConfig(t *testing.T) {
 	if _, ok := rec.config["other.threshold"]; ok || len(rec.config) != 1 {
 		t.Fatalf("config %v", rec.config)
 	}
+}
+
+// TestRunnerSpansOnlyForTracedChunks checks that a chunk carrying a trace gets an "analyse"
+// span, a child of the chunk's span, and that an untraced chunk gets none.
+func TestRunnerSpansOnlyForTracedChunks(t *testing.T) {
+	prev := otel.GetTextMapPropagator()
+	otel.SetTextMapPropagator(propagation.TraceContext{})
+	t.Cleanup(func() { otel.SetTextMapPropagator(prev) })
+	env := bustest.Start(t, bus.Topology{Partitions: 2})
+	rec := tracetest.NewSpanRecorder()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec))
+	r, err := analysis.New(env.NC, analysis.Config{Name: "test", Source: bus.StreamChunks, Partitions: 2, IdleTimeout: time.Hour,
+		TracerProvider: tp}, newRecorder())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- r.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+
+	publishChunk(t, env.JS, wire.Chunk{Stream: "plain", Seq: 0, Time: time.Now().UTC(), Text: "x"}, "")
+	gctx, gw := tp.Tracer("gateway").Start(context.Background(), "gateway")
+	m := nats.NewMsg(wire.InSubject("traced"))
+	m.Data, _ = json.Marshal(wire.Chunk{Stream: "traced", Seq: 0, Time: time.Now().UTC(), Text: "x"})
+	m.Header.Set(wire.HeaderSchema, wire.SchemaChunk)
+	propagation.TraceContext{}.Inject(gctx, telemetry.HeaderCarrier(m.Header))
+	if _, err := env.JS.PublishMsg(ctx, m); err != nil {
+		t.Fatal(err)
+	}
+	bustest.Eventually(t, 10*time.Second, func() bool { return len(rec.Ended()) >= 1 }, "no span for the traced chunk")
+	// The untraced chunk was published first, and each partition handles chunks in order; wait
+	// until both were analysed before counting spans.
+	bustest.Eventually(t, 10*time.Second, func() bool {
+		c, err := env.JS.Consumer(ctx, bus.StreamChunks, bus.ConsumerName("test", partitionOf(t, env, "plain")))
+		if err != nil {
+			return false
+		}
+		info, err := c.Info(ctx)
+		return err == nil && info.AckFloor.Stream >= 1 && info.NumPending == 0 && info.NumAckPending == 0
+	}, "untraced chunk not analysed")
+	spans := rec.Ended()
+	if len(spans) != 1 || spans[0].Name() != "test analyse" || spans[0].Parent().SpanID() != gw.SpanContext().SpanID() {
+		t.Fatalf("spans %d, want one child of the gateway span", len(spans))
+	}
+}
+
+func partitionOf(t *testing.T, env *bustest.Env, stream string) int {
+	t.Helper()
+	s, err := env.JS.Stream(context.Background(), bus.StreamChunks)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := s.Info(context.Background(), jetstream.WithSubjectFilter(wire.ChunkStreamFilter(stream)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for subj := range info.State.Subjects {
+		si, err := wire.ParseSubject(subj)
+		if err == nil {
+			return si.Partition
+		}
+	}
+	t.Fatalf("no chunk of %s stored", stream)
+	return -1
 }
