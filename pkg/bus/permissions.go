@@ -163,7 +163,9 @@ func Permissions(role string, partitions int) (*server.Permissions, error) {
 		p.base()
 		p.partitioned(StreamChunks, RoleScheduler, partitions)
 		p.publish(wire.WorkWildcard, "ms.verdict."+RoleScheduler+".*", wire.DeadLetterSubject(RoleScheduler))
+		// Its set-rate endpoint stores scheduler keys so that every replica applies them.
 		p.kvRead(BucketConfig, RoleScheduler)
+		p.kvWrite(BucketConfig, RoleScheduler)
 		p.micro(RoleScheduler)
 	case RoleMetalearn:
 		p.base()

@@ -297,6 +297,17 @@ func TestPermissionsScheduler(t *testing.T) {
 	if r, err := admin.nc.Request("scheduler.stats", nil, 5*time.Second); err != nil || string(r.Data) != "ok" {
 		t.Fatalf("micro request: %v", err)
 	}
+	kv, err := c.js.KeyValue(ctx, bus.BucketConfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := kv.PutString(ctx, "scheduler.rate", "2"); err != nil {
+		t.Fatalf("own key: %v", err)
+	}
+	c.refusedAPI(t, "$KV.ms_config.verifier.threshold", func(ctx context.Context) error {
+		_, err := kv.PutString(ctx, "verifier.threshold", "0")
+		return err
+	})
 	c.refusedPublish(t, "ms.verdict.verifier.s1")
 	c.refusedPublish(t, "ms.in.s1")
 	c.refusedAPI(t, "$JS.API.CONSUMER.INFO.WORK.verifier-p0", func(ctx context.Context) error {
