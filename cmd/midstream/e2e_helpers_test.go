@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"github.com/midstream/midstream/pkg/bus/bustest"
 	"io"
 	"log/slog"
 	"net/http"
@@ -82,17 +83,17 @@ func e2eStart(t *testing.T, opts ...telemetry.Option) *e2eInstance {
 	return inst
 }
 
-// e2eWaitFor polls cond until it holds or the timeout passes.
+// e2eWaitFor polls cond until it holds or the timeout passes (bustest.Eventually, named by what).
 func e2eWaitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", timeout, what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	bustest.Eventually(t, timeout, cond, "waiting for %s", what)
 }
+
+// e2eLazy formats as its function's result at the time of formatting, so a failure message
+// can show the last problem a polling condition saw.
+type e2eLazy func() string
+
+func (f e2eLazy) String() string { return f() }
 
 // e2eAnalysed reads midstream_analysis_chunks_total per analyser from /metrics.
 func (in *e2eInstance) analysed(t *testing.T) map[string]int {

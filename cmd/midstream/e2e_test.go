@@ -3,23 +3,20 @@ package main
 import (
 	"encoding/hex"
 	"fmt"
-	"io"
-	"net/http"
-	"net/http/httptest"
-	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/midstream/midstream/pkg/bus/bustest"
 	"github.com/midstream/midstream/pkg/telemetry"
+	"github.com/midstream/midstream/pkg/telemetry/telemetrytest"
 	"github.com/midstream/midstream/pkg/wire"
 	"github.com/nats-io/nats.go"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
-	coltrace "go.opentelemetry.io/proto/otlp/collector/trace/v1"
-	"google.golang.org/protobuf/proto"
+	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
 )
 
 // e2eSpan is a finished span reduced to what the tree check needs, from the in-process
@@ -195,15 +192,11 @@ func TestE2ETraceTree(t *testing.T) {
 	actions := in.stream(t, ctx, id)
 	endGW()
 	gw := gwSpan.SpanContext()
-	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-		problem := e2eCheckTree(fromReadOnly(rec.Ended()), gw, id, len(e2eChunks))
-		if problem == "" {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("span tree incomplete after 30 s: %s", problem)
-		}
-	}
+	var problem string
+	bustest.Eventually(t, 30*time.Second, func() bool {
+		problem = e2eCheckTree(fromReadOnly(rec.Ended()), gw, id, len(e2eChunks))
+		return problem == ""
+	}, "span tree incomplete: %s", e2eLazy(func() string { return problem }))
 	if hasService("verifier") {
 		if len(actions) != 1 || actions[0].Type != wire.ActionStop || actions[0].Seq != 4 || actions[0].Analyser != "verifier" {
 			t.Fatalf("gateway received %+v, want the verifier's stop at seq 4", actions)
@@ -260,41 +253,8 @@ func TestE2ETraceTree(t *testing.T) {
 // TestE2EOTLPExport exports the traced response's spans over OTLP/HTTP to an in-test receiver
 // that decodes the protobuf, and checks the same span tree arrived.
 func TestE2EOTLPExport(t *testing.T) {
-	var mu sync.Mutex
-	var got []e2eSpan
-	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		var req coltrace.ExportTraceServiceRequest
-		if err := proto.Unmarshal(body, &req); err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
-			return
-		}
-		mu.Lock()
-		for _, rs := range req.ResourceSpans {
-			for _, ss := range rs.ScopeSpans {
-				for _, s := range ss.Spans {
-					e := e2eSpan{name: s.Name, trace: hex.EncodeToString(s.TraceId), id: hex.EncodeToString(s.SpanId)}
-					if len(s.ParentSpanId) > 0 {
-						e.parent = hex.EncodeToString(s.ParentSpanId)
-					}
-					for _, kv := range s.Attributes {
-						switch kv.Key {
-						case string(telemetry.AttrStream):
-							e.stream = kv.Value.GetStringValue()
-						case string(telemetry.AttrSeq):
-							e.seq, e.hasSeq = kv.Value.GetIntValue(), true
-						}
-					}
-					got = append(got, e)
-				}
-			}
-		}
-		mu.Unlock()
-		w.Header().Set("Content-Type", "application/x-protobuf")
-		_, _ = w.Write(nil)
-	}))
-	defer recv.Close()
-	e2eEnv(t, recv.URL)
+	recv := telemetrytest.NewReceiver(t)
+	e2eEnv(t, recv.URL())
 	in := e2eStart(t)
 
 	const id = "e2e-otlp"
@@ -302,17 +262,29 @@ func TestE2EOTLPExport(t *testing.T) {
 	in.stream(t, ctx, id)
 	endGW()
 	var problem string
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		mu.Lock()
-		spans := slices.Clone(got)
-		mu.Unlock()
-		if problem = e2eCheckTree(spans, gwSpan.SpanContext(), id, len(e2eChunks)); problem == "" {
-			break
+	bustest.Eventually(t, 30*time.Second, func() bool {
+		problem = e2eCheckTree(fromOTLP(recv.Spans()), gwSpan.SpanContext(), id, len(e2eChunks))
+		return problem == ""
+	}, "span tree over OTLP incomplete: %s", e2eLazy(func() string { return problem }))
+}
+
+// fromOTLP converts exported protobuf spans to the tree checker's form.
+func fromOTLP(spans []*tracepb.Span) []e2eSpan {
+	out := make([]e2eSpan, 0, len(spans))
+	for _, s := range spans {
+		e := e2eSpan{name: s.Name, trace: hex.EncodeToString(s.TraceId), id: hex.EncodeToString(s.SpanId)}
+		if len(s.ParentSpanId) > 0 {
+			e.parent = hex.EncodeToString(s.ParentSpanId)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("span tree over OTLP incomplete after 30 s: %s", problem)
+		for _, kv := range s.Attributes {
+			switch kv.Key {
+			case string(telemetry.AttrStream):
+				e.stream = kv.Value.GetStringValue()
+			case string(telemetry.AttrSeq):
+				e.seq, e.hasSeq = kv.Value.GetIntValue(), true
+			}
 		}
-		time.Sleep(50 * time.Millisecond)
+		out = append(out, e)
 	}
+	return out
 }

@@ -7,16 +7,14 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/midstream/midstream/pkg/telemetry"
+	"github.com/midstream/midstream/pkg/telemetry/telemetrytest"
 	"github.com/nats-io/nats.go"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
-	coltrace "go.opentelemetry.io/proto/otlp/collector/trace/v1"
-	"google.golang.org/protobuf/proto"
 )
 
 func TestCarrierPropagatesTraceContext(t *testing.T) {
@@ -50,29 +48,8 @@ func TestCarrierPropagatesTraceContext(t *testing.T) {
 
 // TestOTLPExport sends a span to an in-test OTLP/HTTP receiver and decodes the protobuf.
 func TestOTLPExport(t *testing.T) {
-	var mu sync.Mutex
-	var names []string
-	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		var req coltrace.ExportTraceServiceRequest
-		if err := proto.Unmarshal(body, &req); err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
-			return
-		}
-		mu.Lock()
-		for _, rs := range req.ResourceSpans {
-			for _, ss := range rs.ScopeSpans {
-				for _, s := range ss.Spans {
-					names = append(names, s.Name)
-				}
-			}
-		}
-		mu.Unlock()
-		w.Header().Set("Content-Type", "application/x-protobuf")
-		_, _ = w.Write(nil)
-	}))
-	defer recv.Close()
-	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", recv.URL)
+	recv := telemetrytest.NewReceiver(t)
+	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", recv.URL())
 	tel, err := telemetry.Setup(context.Background(), "test")
 	if err != nil {
 		t.Fatal(err)
@@ -87,10 +64,9 @@ func TestOTLPExport(t *testing.T) {
 	if err := tel.Shutdown(ctx); err != nil {
 		t.Fatal(err)
 	}
-	mu.Lock()
-	defer mu.Unlock()
-	if len(names) != 1 || names[0] != "ingest chunk" {
-		t.Fatalf("receiver got %v", names)
+	spans := recv.Spans()
+	if len(spans) != 1 || spans[0].Name != "ingest chunk" {
+		t.Fatalf("receiver got %v", spans)
 	}
 }
 

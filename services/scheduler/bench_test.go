@@ -119,8 +119,11 @@ func BenchmarkService(b *testing.B) {
 			b.ReportAllocs()
 			b.ResetTimer()
 			go func() { done <- s.Run(rctx) }()
-			for s.c.acked.Load() < uint64(n) {
-				time.Sleep(100 * time.Microsecond)
+			// Polls with a deadline: a benchmark that loses a chunk must fail, not hang.
+			for deadline := time.Now().Add(2 * time.Minute); s.c.acked.Load() < uint64(n); time.Sleep(100 * time.Microsecond) {
+				if time.Now().After(deadline) {
+					b.Fatalf("%d of %d chunks acknowledged after 2 minutes", s.c.acked.Load(), n)
+				}
 			}
 			b.StopTimer()
 			cancel()
